@@ -1,0 +1,1 @@
+"""Platform-neutral use cases of Oppfølging: commands, actions, meetings, reminders, import."""
