@@ -1,0 +1,112 @@
+"""Who is asking, when, from where, and through which database session.
+
+Adapters build a `Context` per request; use cases read everything they need from it, so they never
+look at the platform or the wall clock themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.clock import DEFAULT_TZ, as_utc, local_date
+from handlers.parties import PartyResolver
+from storage import people
+from storage.models import Party, Person
+from storage.registry import PartyInfo
+
+LOCAL_OPERATOR = "local"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user as the platform names them: ("slack", "U123"), ("teams", "<Entra object id>"), ("console", "local")."""
+
+    platform: str
+    external_id: str
+    display_name: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: Actor
+    now: datetime
+    tz: ZoneInfo = DEFAULT_TZ
+    # Where the command was typed: a channel or conversation id (subscriptions are per channel).
+    channel: str | None = None
+    channel_name: str = ""
+    # "platform:id" of configured admins (OPPFOLGING_ADMINS); admins can also be set in the database.
+    admins: frozenset[str] = frozenset()
+    # Party keys the platform says this user belongs to (e.g. Slack user groups mapped to parties).
+    platform_parties: tuple[str, ...] = ()
+    # The platform's id for this request; retries with the same id never create anything twice.
+    request_key: str | None = None
+    # Where the change came from in the history: console, slack, teams, import, scheduler.
+    source: str = field(default="")
+
+    def __post_init__(self) -> None:
+        self.now = as_utc(self.now)
+        if not self.source:
+            self.source = self.actor.platform
+
+    @property
+    def today(self) -> date:
+        return local_date(self.now, self.tz)
+
+    @property
+    def naive_now(self) -> datetime:
+        """`now` as the naive UTC value the database stores."""
+        return self.now.replace(tzinfo=None)
+
+    @cached_property
+    def person(self) -> Person:
+        return people.get_or_create(self.session, self.actor.platform, self.actor.external_id,
+                                    self.actor.display_name, self.naive_now)
+
+    @property
+    def is_admin(self) -> bool:
+        if self.actor.platform == "console" and self.actor.external_id == LOCAL_OPERATOR:
+            return True
+        return self.actor.ref in self.admins or self.person.is_admin
+
+    @cached_property
+    def resolver(self) -> PartyResolver:
+        rows = self.session.scalars(select(Party)).all()
+        return PartyResolver([party_info(row) for row in rows])
+
+    def party_row(self, key: str) -> Party:
+        row = self.session.scalar(select(Party).where(Party.key == key))
+        if row is None:
+            raise LookupError(key)
+        return row
+
+    @cached_property
+    def my_party_keys(self) -> tuple[str, ...]:
+        keys = people.party_keys(self.session, self.person)
+        for key in self.platform_parties:
+            if key not in keys:
+                keys.append(key)
+        return tuple(keys)
+
+
+def party_info(row: Party) -> PartyInfo:
+    return PartyInfo(
+        key=row.key,
+        name=row.name,
+        kind=row.kind,
+        short=row.short or row.name,
+        aliases=tuple(row.aliases or ()),
+        members=tuple(row.members or ()),
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )

@@ -1,0 +1,68 @@
+"""Turning stored actions into reply items: labels, overdue flags and the buttons that fit the status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from handlers.actions import deadline_label
+from handlers.catalog import t
+from handlers.clock import local_date
+from handlers.context import Context
+from handlers.dates import format_date
+from handlers.replies import ActionItem, Button
+from storage.models import OPEN_STATUSES, Action, Meeting
+
+
+def action_buttons(action: Action) -> tuple[Button, ...]:
+    if action.status in OPEN_STATUSES:
+        return (
+            Button(t("button.done"), f"ferdig {action.id}", style="primary"),
+            Button(t("button.postpone"), f"utsett {action.id}", ask="date", ask_label=t("form.new_deadline")),
+            Button(t("button.comment"), f"kommenter {action.id}", ask="text", ask_label=t("form.comment")),
+            Button(t("button.show"), f"vis {action.id}"),
+        )
+    if action.status == "done":
+        return (Button(t("button.reopen"), f"gjenåpne {action.id}"), Button(t("button.show"), f"vis {action.id}"))
+    return (Button(t("button.show"), f"vis {action.id}"),)
+
+
+def meeting_label(meeting: Meeting | None, ctx: Context) -> str | None:
+    if meeting is None:
+        return None
+    return t("meetings.short_label", title=meeting.title, date=format_date(local_date(meeting.starts_at, ctx.tz)))
+
+
+def item(ctx: Context, action: Action, *, buttons: bool = True) -> ActionItem:
+    keys = tuple(action.party_keys)
+    return ActionItem(
+        id=action.id,
+        text=action.text,
+        parties=tuple(ctx.resolver.short_name(k) for k in keys),
+        party_keys=keys,
+        deadline=action.deadline,
+        deadline_label=deadline_label(action),
+        status=action.status,
+        status_label=t(f"status.{action.status}"),
+        meeting=meeting_label(action.meeting, ctx),
+        case=action.case_ref,
+        overdue=bool(action.status in OPEN_STATUSES and action.deadline and action.deadline < ctx.today),
+        buttons=action_buttons(action) if buttons else (),
+    )
+
+
+def items(ctx: Context, actions: Iterable[Action], *, buttons: bool = True) -> list[ActionItem]:
+    return [item(ctx, action, buttons=buttons) for action in actions]
+
+
+def action_json(action: Action) -> dict[str, object]:
+    """The machine-readable form promised in DESIGN.md (`oppfolging actions list --json`)."""
+    return {
+        "id": action.id,
+        "text": action.text,
+        "parties": list(action.party_keys),
+        "deadline": action.deadline.isoformat() if action.deadline else None,
+        "status": action.status,
+        "meeting": action.meeting_id,
+        "case": action.case_ref or None,
+        "deadline_text": action.deadline_text or None,
+    }
