@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/oppfolging serve --auto
+	$(BIN)/oppfolging start
 
 test: $(STAMP)
 	$(BIN)/ruff check bot handlers storage tests bench

@@ -18,7 +18,7 @@ from handlers.clock import DEFAULT_TZ, as_utc, local_date
 from handlers.parties import PartyResolver
 from storage import people
 from storage.models import Party, Person
-from storage.registry import PartyInfo
+from storage.registry import REGISTRY, PartyInfo
 
 LOCAL_OPERATOR = "local"
 
@@ -81,8 +81,9 @@ class Context:
 
     @cached_property
     def resolver(self) -> PartyResolver:
-        rows = self.session.scalars(select(Party)).all()
-        return PartyResolver([party_info(row) for row in rows])
+        """The registry (code) plus the ad-hoc groups users created (database)."""
+        rows = self.session.scalars(select(Party).where(Party.kind == "adhoc")).all()
+        return PartyResolver([*REGISTRY, *(party_info(row) for row in rows)])
 
     def party_row(self, key: str) -> Party:
         row = self.session.scalar(select(Party).where(Party.key == key))
