@@ -1,0 +1,68 @@
+"""Texts for protocol import (reading files and extracting follow-up actions)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, str] = {
+    # Reading the file
+    "import.unsupported": (
+        "Filtypen «{ext}» støttes ikke. Last opp protokollen som .docx, .html, .txt eller .pdf."
+    ),
+    "import.empty_file": "Filen «{name}» er tom.",
+    "import.too_large": "Filen «{name}» er for stor ({size} MB). Største tillatte størrelse er {limit} MB.",
+    "import.docx_unreadable": (
+        "Klarte ikke å lese «{name}» som et Word-dokument (.docx). Er filen skadet, eller er det "
+        "en eldre .doc-fil? Lagre den som .docx og prøv igjen."
+    ),
+    "import.html_unreadable": "Klarte ikke å lese «{name}» som en nettside (HTML).",
+    "import.not_text": (
+        "«{name}» ser ikke ut til å være en tekstfil. Eksporter protokollen som ren tekst, "
+        ".docx eller .pdf og prøv igjen."
+    ),
+    "import.pdf_unreadable": "Klarte ikke å lese «{name}» som PDF. Filen kan være skadet.",
+    "import.pdf_encrypted": (
+        "PDF-filen «{name}» er passordbeskyttet. Fjern passordet (eller last opp Word-filen) og "
+        "prøv igjen."
+    ),
+    "import.pdf_no_text": (
+        "PDF-filen «{name}» inneholder ingen tekst som kan leses – den er trolig skannet som "
+        "bilde. Last opp Word-filen eller en PDF lagret direkte fra Word."
+    ),
+    "import.pdf_layout": (
+        "Tabellen er lest fra en PDF: rader og celler er gjettet ut fra plasseringen av teksten. "
+        "Kontroller oppfølgingspunktene før du lagrer dem."
+    ),
+    "import.no_tables": (
+        "Fant ingen tabell i «{name}». Protokollen må ha en tabell med kolonnen «Oppfølging»."
+    ),
+    "import.no_followup_table": (
+        "Fant ingen tabell med kolonnen «Oppfølging» (eller «Tiltak») i «{name}». "
+        "Tabellene i filen har disse overskriftene: {headers}."
+    ),
+    "import.empty_table": "Oppfølgingstabellen i «{name}» er tom – den har ingen rader under overskriften.",
+    # Meeting information
+    "import.no_meeting_date": (
+        "Fant ikke møtedatoen i protokollen. Oppgi den med --meeting-date ÅÅÅÅ-MM-DD "
+        "(eller «møtedato» i chat)."
+    ),
+    "import.unknown_region": "Ukjent fylke «{region}». Bruk et fylke som fantes på møtedatoen {date}.",
+    # Warnings in the plan (shown before anything is stored)
+    "import.warn_info": "Sak {case}: ikke tatt med som oppfølgingspunkt, ingen ansvarlig er nevnt: «{text}»",
+    "import.warn_unknown_party": (
+        "Sak {case}: ukjent part «{name}». Den er ikke gjettet; opprett den som gruppe eller rett navnet."
+    ),
+    "import.warn_bad_deadline": "Sak {case}: forstod ikke fristen «{text}» ({reason}). Fristen må settes for hånd.",
+    "import.warn_open_deadline": (
+        "Sak {case}: fristen «{text}» er knyttet til et møte som ikke er berammet ennå; datoen settes "
+        "når møtet er lagt inn."
+    ),
+    "import.warn_duplicate_case": "Saksnummer {case} brukes for flere saker i protokollen.",
+    "import.warn_duplicate_action": "Sak {case}: samme oppfølgingspunkt står to ganger; tatt med én gang: «{text}»",
+    "import.warn_no_actions": "Fant ingen oppfølgingspunkter med ansvarlig part i tabellen.",
+    "import.warn_no_header": (
+        "Fant ingen møteoverskrift med dato i protokollen; møtedatoen {date} er brukt."
+    ),
+    "import.warn_date_override": (
+        "Møtedatoen {given} er brukt i stedet for datoen i protokollen ({found})."
+    ),
+    "import.no_case": "uten nr.",
+}
