@@ -182,8 +182,11 @@ def parse_date(
     ctx = _Ctx(today=today, allow_past=allow_past, meetings=meetings, original=text.strip())
     try:
         return _parse(ctx)
-    except OverflowError as error:
-        # Only reachable with a `today` at the very end of the calendar; still the user's input.
+    except (OverflowError, ValueError) as error:
+        # Date arithmetic can only run off the calendar when `today` is near year 9999; anywhere
+        # else this is a bug and must surface as one rather than as a message to the user.
+        if today.year < 9999 - 2 * MAX_YEARS_AHEAD:
+            raise
         raise DateError(t("dates.not_understood", text=ctx.original)) from error
 
 
@@ -840,7 +843,11 @@ def _meeting(s: str, c: _Ctx) -> DeadlineParse | None:
         return None
 
     if year is not None:
-        label = format_meeting_ref(MeetingRef(kind if kind in MEETING_KINDS else None, year))
+        label = (
+            format_meeting_ref(MeetingRef(kind, year))
+            if kind not in (_NATIONAL, _REGIONAL)
+            else t("dates.meeting.with_year", meeting=t(f"dates.meeting.{kind}"), year=year)
+        )
         if year < c.today.year and not c.allow_past:
             raise DateError(t("dates.meeting_year_past", meeting=label[:1].upper() + label[1:]))
         if year > c.today.year + MAX_YEARS_AHEAD:

@@ -88,6 +88,8 @@ TEXTS: dict[str, str] = {
     "dates.meeting.au": "neste AU-møte",
     "dates.meeting.steering-group": "neste møte i styringsgruppen",
     "dates.meeting.other": "neste møte",
+    "dates.meeting.national": "det nasjonale møtet",
+    "dates.meeting.regional": "dialogmøtet",
     "dates.meeting.with_year": "{meeting} {year}",
     "dates.deadline.meeting_on": "{meeting} ({date})",
     "dates.deadline.meeting_unscheduled": "{meeting} (ikke berammet ennå)",
