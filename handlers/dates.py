@@ -26,6 +26,9 @@ Choices that a reader might otherwise have to guess (all "today" values come fro
   ordinary working days before the Christmas break), "før påske" the Wednesday before Maundy
   Thursday (the last working day before the Easter holidays).
 - "om en måned" uses calendar months (31 January + 1 month = 28/29 February), not 30 days.
+- "før 15. juni" is read like "innen 15. juni": in everyday Norwegian both name the last day, and
+  a deadline one day early would surprise more people than it helps.
+- A lone month ("innen mai") is refused with a question (end, middle or first of the month?).
 - A trailing time ("fredag kl. 12") is accepted and dropped: deadlines are whole days.
 - Meeting references ("til neste møte", "til vårmøtet 2024") yield a `MeetingRef`; the date comes
   from the caller's lookup and is None when the meeting is not scheduled yet. "dialogmøtet" and
@@ -458,7 +461,7 @@ def _explicit(s: str, c: _Ctx) -> date | None:
     return None
 
 
-_WEEKDAY_DATE = re.compile(rf"(?P<wd>{_WD_ANY_ALT})\.?,?\s+(?P<rest>.+)")
+_WEEKDAY_DATE = re.compile(rf"(?:(?:på|on)\s+)?(?P<wd>{_WD_ANY_ALT})\.?,?\s+(?P<rest>.+)")
 
 
 def _weekday_with_date(s: str, c: _Ctx) -> date | None:

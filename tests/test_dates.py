@@ -101,6 +101,7 @@ VALID: list[tuple[str, date]] = [
     ("tirsdag 1.12", d(2026, 12, 1)),
     ("tirs. 1. desember", d(2026, 12, 1)),
     ("fredag den 4. desember", d(2026, 12, 4)),
+    ("på fredag 4. desember", d(2026, 12, 4)),
     # offsets
     ("om to uker", d(2026, 12, 6)),
     ("om 3 dager", d(2026, 11, 25)),
