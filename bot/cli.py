@@ -13,6 +13,7 @@ from bot.config import load_dotenv
 # Modules with `register(subparsers)`; a feature adds its module here.
 CLI_MODULES = (
     "bot.cli_core",
+    "bot.cli_serve",
 )
 
 

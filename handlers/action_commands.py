@@ -72,8 +72,10 @@ def _parse_list_args(ctx: Context, args: str) -> tuple[queries.ActionFilter, int
 def related_keys(ctx: Context, keys: tuple[str, ...] | list[str]) -> list[str]:
     """A party's actions include those of the groups it belongs to, and a group's those of its members."""
     related: list[str] = []
+    groups = [p.key for p in ctx.resolver.parties if p.kind == "group"]
     for key in keys:
-        for candidate in [key, *ctx.resolver.expand(key, ctx.today), *ctx.resolver.groups_of(key, ctx.today)]:
+        containing = [g for g in groups if key in ctx.resolver.expand(g, ctx.today)]
+        for candidate in [key, *ctx.resolver.expand(key, ctx.today), *containing]:
             if candidate not in related:
                 related.append(candidate)
     return related

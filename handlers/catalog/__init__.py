@@ -26,7 +26,7 @@ def _texts() -> dict[str, str]:
     return merged
 
 
-def t(key: str, **fields: object) -> str:
+def t(key: str, /, **fields: object) -> str:
     """The text for `key`, with `{field}` placeholders filled in."""
     template = _texts()[key]
     return template.format(**fields) if fields else template

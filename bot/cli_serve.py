@@ -1,0 +1,33 @@
+"""`oppfolging serve`: the bot service (Slack, Teams, scheduler, calendar feed, health check)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from bot.app import App
+from bot.cli_core import make_app
+from bot.server import run
+from storage.setup import init_database
+
+log = logging.getLogger(__name__)
+
+
+def serve(app: App, *, host: str = "0.0.0.0", port: int = 3978) -> int:
+    init_database(app.engine, app.clock())
+    log.warning("Oppfølging listening on %s:%s", host, port)
+    run(app, host=host, port=port)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    app = make_app(args)
+    logging.getLogger().setLevel(logging.INFO)
+    return serve(app, host=args.host, port=args.port or app.settings.port)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser("serve", help="run the bot service: Slack, Teams, scheduler, health check")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=None, help="HTTP port (default: PORT or 3978)")
+    p.set_defaults(func=cmd_serve)
