@@ -66,7 +66,7 @@ def meeting_lookup(ctx: Context, party_keys: Sequence[str]) -> Callable[[Meeting
         return ctx.resolver.expand(key, ctx.today)
 
     def lookup(ref: MeetingRef) -> date | None:
-        kinds = KIND_FAMILIES.get(ref.kind or "", None)
+        kinds = KIND_FAMILIES.get(ref.kind or "")
         after = at_local(ctx.today, datetime.min.time(), ctx.tz)
         for meeting in upcoming(ctx, kinds=kinds, year=ref.year, after=after):
             if ref.year is not None and local_date(meeting.starts_at, ctx.tz) < ctx.today:

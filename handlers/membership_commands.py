@@ -11,7 +11,6 @@ from handlers.catalog import t
 from handlers.commands import command
 from handlers.context import Context
 from handlers.errors import PartyError, UserError
-from handlers.permissions import require
 from handlers.replies import Reply, Section
 from handlers.text import fold
 from storage import people
