@@ -1,0 +1,72 @@
+"""The `oppfolging` command line as a user runs it: a real process on a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def oppfolging(*args: str, db: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": db}
+    env.pop("SLACK_BOT_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
+        text=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.sqlite'}"
+
+
+def test_init_demo_then_list_json(db: str) -> None:
+    result = oppfolging("init", "--demo", "--now", "2026-11-23T10:00", db=db)
+    assert result.returncode == 0, result.stderr
+    assert "Eksempeldata lagt inn" in result.stdout
+    data = json.loads(oppfolging("actions", "list", "--json", db=db).stdout)
+    assert data and set(data[0]) >= {"id", "text", "parties", "deadline", "status", "meeting"}
+    assert all(item["status"] in ("open", "in_progress") for item in data)
+    assert any(item["parties"] == ["au"] for item in data)
+    everything = json.loads(oppfolging("actions", "list", "--json", "--all", db=db).stdout)
+    assert {item["status"] for item in everything} >= {"open", "done"}
+    # A second --demo does not duplicate anything.
+    again = oppfolging("init", "--demo", db=db)
+    assert "ikke lagt inn" in again.stdout
+    assert len(json.loads(oppfolging("actions", "list", "--json", "--all", db=db).stdout)) == len(everything)
+
+
+def test_run_with_now_and_user(db: str) -> None:
+    oppfolging("init", db=db)
+    created = oppfolging("run", "/oppfølging ny AU: Lage budsjett innen fredag", "--now", "2027-03-01T09:00",
+                         "--json", db=db)
+    assert created.returncode == 0, created.stderr
+    action = json.loads(created.stdout)["data"]["action"]
+    assert action["deadline"] == "2027-03-05"  # the Friday after Monday 1 March 2027
+    refused = oppfolging("run", f"/oppfølging avbryt {action['id']}", "--user", "kari", db=db)
+    assert refused.returncode == 1
+    assert "administratorer" in refused.stdout
+    listed = oppfolging("run", "/oppfølging liste", "--now", "2027-03-08T09:00", db=db)
+    assert "Forfalt (1)" in listed.stdout
+
+
+def test_chat_reads_lines(db: str) -> None:
+    result = oppfolging("chat", db=db, stdin="/oppfølging ny KS: Sende ut invitasjonen\n/oppfølging liste KS\navslutt\n")
+    assert result.returncode == 0, result.stderr
+    assert "Registrert som punkt 1" in result.stdout
+    assert "Sende ut invitasjonen" in result.stdout
+
+
+def test_admin_add(db: str) -> None:
+    oppfolging("init", db=db)
+    created = json.loads(oppfolging("run", "/oppfølging ny AU: Noe", "--json", db=db).stdout)["data"]["action"]
+    assert oppfolging("run", f"/oppfølging avbryt {created['id']}", "--user", "slack:U9", db=db).returncode == 1
+    assert oppfolging("admin", "add", "slack:U9", db=db).returncode == 0
+    assert oppfolging("run", f"/oppfølging avbryt {created['id']}", "--user", "slack:U9", db=db).returncode == 0
