@@ -167,8 +167,16 @@ class _Row:
     case_title: str | None
     new_case: bool  # the row starts a case (rather than continuing the one above)
     paragraphs: list[str]
-    responsible: str
-    deadline: str
+    responsible: list[str]  # lines of the "Ansvar" cell
+    deadline: list[str]  # lines of the "Frist" cell
+
+    def column(self, lines: list[str], paragraph: int) -> str:
+        """The "Ansvar"/"Frist" value for one follow-up paragraph: with one line per paragraph
+        the lines pair up (a row listing three tasks, three owners and three dates); otherwise
+        the cell applies to all paragraphs as a whole."""
+        if len(lines) > 1 and len(lines) == len(self.paragraphs):
+            return lines[paragraph]
+        return " ".join(lines)
 
 
 def _title(text: str) -> str | None:
@@ -179,6 +187,10 @@ def _title(text: str) -> str | None:
     if len(sentence) > 80:
         sentence = sentence[:80].rsplit(" ", 1)[0] + " …"
     return sentence
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
 
 
 def _rows(table: Table, header: int, roles: dict[str, int]) -> list[_Row]:
@@ -211,8 +223,8 @@ def _rows(table: Table, header: int, roles: dict[str, int]) -> list[_Row]:
                 case_title=title,
                 new_case=new_case,
                 paragraphs=[line for line in followup.split("\n") if line.strip()],
-                responsible=" ".join(cell(row, headers.RESPONSIBLE).split()),
-                deadline=" ".join(cell(row, headers.DEADLINE).split()),
+                responsible=_lines(cell(row, headers.RESPONSIBLE)),
+                deadline=_lines(cell(row, headers.DEADLINE)),
             )
         )
     return rows
@@ -248,26 +260,30 @@ class _Planner:
         try:
             parsed: DeadlineParse = parse_date(expression, self.day, allow_past=True, meetings=self.meetings)
         except DateError as error:
-            self.warnings.append(
-                t("import.warn_bad_deadline", case=self.label(case), text=expression, reason=error.message.rstrip("."))
+            self.warn(
+                t("import.warn_bad_deadline", case=self.label(case), text=expression, reason=error.message)
             )
             return None, expression, None
         return parsed.date, parsed.text, parsed.meeting
 
-    def row_deadline(self, sentences: list[str], row: _Row) -> tuple[date | None, str | None, MeetingRef | None]:
+    def row_deadline(
+        self, sentences: list[str], row: _Row, paragraph: int
+    ) -> tuple[date | None, str | None, MeetingRef | None]:
         for sentence in sentences:
             _, expression = split_deadline(sentence)
             if expression:
                 return self.deadline(expression, row.case)
-        if row.deadline:
-            return self.deadline(row.deadline, row.case)
+        column = row.column(row.deadline, paragraph)
+        if column:
+            return self.deadline(column, row.case)
         return None, None, None
 
     # -- parties ----------------------------------------------------------------------------------
-    def responsible(self, row: _Row) -> Commitment | None:
-        if not row.responsible:
+    def responsible(self, row: _Row, paragraph: int) -> Commitment | None:
+        text = row.column(row.responsible, paragraph)
+        if not text:
             return None
-        resolution = self.resolver.resolve(row.responsible, on=self.day, county=self.county)
+        resolution = self.resolver.resolve(text, on=self.day, county=self.county)
         if not resolution.keys and not resolution.unknown:
             return None
         return Commitment(resolution.keys, resolution.unknown)
@@ -278,15 +294,19 @@ class _Planner:
                 continue
             self._unknown_reported.add((case, name))
             explanation = self.resolver.explain_unknown(name, on=self.day, county=self.county)
-            self.warnings.append(t("import.warn_unknown_party", case=self.label(case), explanation=explanation))
+            self.warn(t("import.warn_unknown_party", case=self.label(case), explanation=explanation))
 
     # -- actions ----------------------------------------------------------------------------------
-    def add(self, sentences: list[str], owner: Commitment, row: _Row, lead: int) -> None:
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:  # one row's bad "Frist" would otherwise repeat per action
+            self.warnings.append(text)
+
+    def add(self, sentences: list[str], owner: Commitment, row: _Row, lead: int, paragraph: int) -> None:
         """One action from `sentences`; `lead` is the index of the committing sentence, which is
         searched first for a deadline (context sentences may mention other dates)."""
         text = " ".join(sentences)
         ordered = [sentences[lead], *sentences[lead + 1 :], *sentences[:lead]]
-        deadline, deadline_text, meeting_ref = self.row_deadline(ordered, row)
+        deadline, deadline_text, meeting_ref = self.row_deadline(ordered, row, paragraph)
         key = fingerprint(text, row.case, self.day)
         if key in self._fingerprints:
             self.warnings.append(t("import.warn_duplicate_action", case=self.label(row.case), text=_short(text)))
@@ -306,14 +326,15 @@ class _Planner:
             )
         )
 
-    def paragraph(self, paragraph: str, row: _Row, column_owner: Commitment | None) -> None:
+    def paragraph(self, paragraph: str, row: _Row, number: int) -> None:
         sentences = split_sentences(paragraph)
+        column_owner = self.responsible(row, number)
         if not sentences:
             return
         owners = [self.finder.commitment(sentence) for sentence in sentences]
         if not any(owners):
             if column_owner is not None:
-                self.add(sentences, column_owner, row, 0)
+                self.add(sentences, column_owner, row, 0, number)
             else:
                 text = " ".join(sentences)
                 self.info.append(InfoItem(text, row.case))
@@ -332,7 +353,7 @@ class _Planner:
             else:
                 pending.append(sentence)
         for group, owner, lead in groups:
-            self.add(group, owner, row, lead)
+            self.add(group, owner, row, lead, number)
 
     def rows(self, rows: list[_Row]) -> None:
         seen_cases: set[str] = set()
@@ -345,9 +366,8 @@ class _Planner:
                 seen_cases.add(row.case)
             if not row.paragraphs:
                 continue  # no follow-up: nothing to do for anyone
-            column_owner = self.responsible(row)
-            for paragraph in row.paragraphs:
-                self.paragraph(paragraph, row, column_owner)
+            for number, paragraph in enumerate(row.paragraphs):
+                self.paragraph(paragraph, row, number)
 
 
 def _short(text: str, limit: int = 100) -> str:

@@ -131,7 +131,8 @@ def _page_runs(page) -> list[_Run]:
         return _visitor_runs(page)
     runs: list[_Run] = []
     for group in groups:
-        text = group["text"].replace("\n", " ")
+        # reportlab and some Word fonts put the bullet at code 127, which pypdf returns as DEL.
+        text = group["text"].replace("\n", " ").replace("\x7f", "•")
         if not text.strip():
             continue
         y = group["ty"] * group["flip_sort"]
@@ -301,20 +302,55 @@ def _columns(pieces: list[list[_Run]], body: list[_Line]) -> _Columns:
     return _Columns(edges)
 
 
+_BULLETS = ("•", "▪", "◦", "‣", "-", "–")
+
+
 def _paragraphs(lines: list[tuple[float, float, str]]) -> str:
-    """(y, height, text) lines of one cell, top to bottom, as paragraphs joined by "\\n"."""
+    """(y, height, text) lines of one cell, top to bottom, as paragraphs joined by "\\n".
+
+    A new paragraph starts at a list bullet or where the gap to the line above is clearly more
+    than the line spacing. The spacing is the smallest gap seen, but never more than 1.25 times
+    the font height (a cell of two paragraphs has no ordinary line gap to measure).
+    """
     if not lines:
         return ""
     gaps = [lines[i][0] - lines[i + 1][0] for i in range(len(lines) - 1)]
-    pitch = min((g for g in gaps if g > 0), default=0.0)
     out: list[str] = [lines[0][2]]
     for i in range(1, len(lines)):
-        gap = gaps[i - 1]
-        if pitch and gap > 1.3 * pitch and gap > 1.3 * lines[i][1]:
+        pitch = min([g for g in gaps if g > 0] + [1.25 * lines[i][1]])
+        if gaps[i - 1] > 1.3 * pitch or lines[i][2].startswith(_BULLETS[:4]):
             out.append(lines[i][2])
         else:
             out[-1] = f"{out[-1]} {lines[i][2]}".strip()
     return "\n".join(out)
+
+
+def _free_text(lines: list[_Line]) -> list[str]:
+    """Lines outside the table as paragraphs: a line joins the one above when it follows at
+    normal line spacing and the line above ran (nearly) to the right margin, i.e. was wrapped.
+    Short lines stay apart, so "Til stede: …" under a one-line meeting title is not glued to it."""
+    if not lines:
+        return []
+    right = max(run.x1 for line in lines for run in line.runs)
+    out: list[str] = []
+    previous: _Line | None = None
+    for line in lines:
+        text = line.text
+        if not text:
+            continue
+        wrapped = (
+            previous is not None
+            and previous.page == line.page
+            and 0 < previous.y - line.y <= 1.45 * max(line.height, previous.height)
+            and max(run.x1 for run in previous.runs) >= 0.8 * right
+            and not text.startswith(_BULLETS[:4])
+        )
+        if wrapped and out:
+            out[-1] = f"{out[-1]} {text}"
+        else:
+            out.append(text)
+        previous = line
+    return out
 
 
 def _cells(band: list[_Line], columns: _Columns) -> list[str]:
@@ -390,15 +426,15 @@ def read_pdf(data: bytes, name: str) -> Document:
 
     for lines, rules in pages:
         if ended:
-            after.extend(line.text for line in lines)
+            after.extend(_free_text(lines))
             continue
         if rows is None:
             found = _header(lines)
             if found is None:
-                blocks.extend(line.text for line in lines)
+                blocks.extend(_free_text(lines))
                 continue
             index, pieces = found
-            blocks.extend(line.text for line in lines[:index])
+            blocks.extend(_free_text(lines[:index]))
             header = lines[index]
             header_texts = [_join(piece) for piece in pieces]
             rows = [header_texts]
@@ -411,27 +447,27 @@ def read_pdf(data: bytes, name: str) -> Document:
                 # far below (a header row without a border): then the body starts right away.
                 cuts = below if header.y - below[0] < 2.5 * header.height else [header.y - 0.1, *below]
                 region = [line for line in body if line.y > cuts[-1]]
-                after.extend(line.text for line in body if line.y <= cuts[-1])
+                after.extend(_free_text([line for line in body if line.y <= cuts[-1]]))
                 bands = _bands(region, cuts)
             else:
                 region, rest = _borderless_region(body)
                 bands = _borderless_bands(region, columns)
-                after.extend(line.text for line in rest)
+                after.extend(_free_text(rest))
                 ended = bool(rest)
         elif extent is not None:
             if not _same_table(extent, rules):
                 ended = True
-                after.extend(line.text for line in lines)
+                after.extend(_free_text(lines))
                 continue
             cuts = [rule[0] for rule in rules]
             # Above the first border: a page header; below the last: a footer (or text after the
             # table, which the next page's borders will tell).
-            after.extend(line.text for line in lines if line.y >= cuts[0] or line.y <= cuts[-1])
+            after.extend(_free_text([line for line in lines if line.y >= cuts[0] or line.y <= cuts[-1]]))
             bands = _bands(lines, cuts)
         else:
             region, rest = _borderless_region(lines)
             bands = _borderless_bands(region, columns)
-            after.extend(line.text for line in rest)
+            after.extend(_free_text(rest))
             ended = bool(rest)
         for band in bands:
             cells = _cells(band, columns)
@@ -457,28 +493,31 @@ def _borderless_region(lines: list[_Line]) -> tuple[list[_Line], list[_Line]]:
         inside.append(line)
     return inside, []
 def _borderless_bands(lines: list[_Line], columns: _Columns | None) -> list[list[_Line]]:
-    """Rows of a table without borders: a row starts where the first column starts a case
-    number; a table without case numbers starts a row at a vertical gap in the first column."""
+    """Rows of a table without borders.
+
+    A row starts where the first column starts a case number ("3. …"), or where the first
+    column and at least one other column start together, each after a gap larger than the line
+    spacing (cells are top-aligned, so a row's cells begin on one line; a second paragraph inside
+    a cell begins in that column only). A line with an empty first column continues the row above,
+    which is also what the extractor does with such rows.
+    """
     if columns is None or not lines:
         return [lines] if lines else []
-
-    def first_column_text(line: _Line) -> str:
-        return _join([run for run in line.runs if columns.index(run.x0) == 0])
-
-    numbered = any(_CASE.match(first_column_text(line)) for line in lines)
+    last_y: dict[int, float] = {}
     bands: list[list[_Line]] = []
-    previous: _Line | None = None
     for line in lines:
-        text = first_column_text(line)
-        if numbered:
-            starts = bool(text) and bool(_CASE.match(text))
-        else:
-            starts = bool(text) and (
-                previous is None or previous.y - line.y > 1.6 * max(line.height, previous.height)
-            )
+        present: dict[int, list[_Run]] = {}
+        for run in line.runs:
+            present.setdefault(columns.index(run.x0), []).append(run)
+        first = _join(present.get(0, []))
+        fresh = all(
+            column not in last_y or last_y[column] - line.y > 1.3 * 1.25 * line.height for column in present
+        )
+        starts = bool(first) and (bool(_CASE.match(first)) or (fresh and len(present) >= 2))
         if starts or not bands:
             bands.append([line])
         else:
             bands[-1].append(line)
-        previous = line
+        for column in present:
+            last_y[column] = line.y
     return bands

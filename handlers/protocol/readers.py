@@ -314,8 +314,15 @@ def read_docx(data: bytes, name: str) -> Document:
         return lines
 
     def _is_list_paragraph(p: object) -> bool:
+        """Numbering on the paragraph itself, or a list style ("List Bullet", "Listeavsnitt")."""
         ppr = p.find(qn("w:pPr"))  # type: ignore[attr-defined]
-        return ppr is not None and ppr.find(qn("w:numPr")) is not None
+        if ppr is None:
+            return False
+        if ppr.find(qn("w:numPr")) is not None:
+            return True
+        style = ppr.find(qn("w:pStyle"))
+        style_id = (style.get(qn("w:val")) or "") if style is not None else ""
+        return style_id.lower().startswith(("listbullet", "listepunkt", "punktliste"))
 
     def element_lines(element: object) -> list[str]:
         """All text lines under a cell child: paragraphs, nested tables, content controls."""
