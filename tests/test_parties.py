@@ -507,3 +507,11 @@ def test_resolve_never_raises(text: str, on: date | None, county: str | None) ->
     assert all(resolver.get(k) is not None for k in resolution.keys)
     assert all(u.strip() for u in resolution.unknown)
     resolver.suggest(text, on=on)
+
+
+def test_long_input_is_read_in_linear_time() -> None:
+    """A pasted protocol page must not stall the bot: 20,000 words, no separators, or only "og"."""
+    resolver = default_resolver()
+    assert resolver.resolve("ord " * 20_000).unknown == (("ord " * 20_000).strip(),)
+    assert resolver.resolve("Møre og Romsdal og " * 5_000).keys == ("more-og-romsdal",)
+    assert resolver.resolve("og " * 20_000) == Resolution((), ())
