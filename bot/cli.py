@@ -14,6 +14,7 @@ from bot.config import load_dotenv
 CLI_MODULES = (
     "bot.cli_core",
     "bot.cli_serve",
+    "bot.cli_import",
 )
 
 

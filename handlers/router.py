@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "handlers.help",
     "handlers.action_commands",
     "handlers.membership_commands",
+    "handlers.importing",
 )
 
 # Text that is no command (a question in plain words) goes here when a module provides it.

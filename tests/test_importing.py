@@ -1,0 +1,107 @@
+"""Storing an imported protocol: preview first, then one transaction; never duplicates."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import docx
+import pytest
+from sqlalchemy import func, select
+
+from handlers import importing
+from handlers.context import Actor
+from storage.models import Action, Meeting, Party, PendingImport
+from tests.conftest import SHARED, Bot
+
+
+def protocol_docx() -> bytes:
+    document = docx.Document()
+    document.add_paragraph("Dialogmøte Vestland fylkeskommune og virkemiddelaktørene, Bergen 12. mars 2026 kl. 10:00-14:00")
+    table = document.add_table(rows=4, cols=3)
+    rows = [
+        ("Sak", "Oppfølging", "Frist"),
+        ("1. Regional plan for innovasjon", "Vestland fylkeskommune sender planutkastet til partene.", "1. mai 2026"),
+        ("2. Kompetanseløft", "Komiteen for kompetansedager foreslår program for høsten.", ""),
+        ("3. Orientering fra Siva", "", ""),
+    ]
+    for row, cells in zip(table.rows, rows, strict=True):
+        for cell, value in zip(row.cells, cells, strict=True):
+            cell.text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def count(bot: Bot, model: type) -> int:
+    with bot.app.sessions() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def preview(bot: Bot, data: bytes, name: str, user: Actor | None = None):  # type: ignore[no-untyped-def]
+    return bot.app.handle("", user or Actor("console", "local"), run=lambda ctx: importing.preview_reply(ctx, data, name))
+
+
+def test_preview_then_import_then_again(bot: Bot) -> None:
+    reply = preview(bot, protocol_docx(), "vestland.docx")
+    assert not reply.error, reply.lines
+    assert count(bot, Action) == 0
+    assert count(bot, PendingImport) == 1
+    plan = reply.data["plan"]
+    assert plan["meeting"]["region"] == "vestland"
+    assert [a["parties"] for a in plan["actions"]] == [["vestland"], ["?Komiteen for kompetansedager"]]
+    assert plan["actions"][0]["deadline"] == "2026-05-01"
+    assert [b.label for b in reply.buttons] == ["Importer", "Avbryt"]
+    confirm = reply.buttons[0].command
+
+    done = bot.say(f"/oppfølging {confirm}")
+    assert not done.error, done.lines
+    assert len(done.data["created"]) == 2
+    assert done.data["groups"] == ["Komiteen for kompetansedager"]
+    with bot.app.sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        assert (meeting.kind, meeting.region, meeting.place) == ("regional-spring", "vestland", "Bergen")
+        kinds = session.scalar(select(Party.kind).where(Party.name == "Komiteen for kompetansedager"))
+        assert kinds == "adhoc"
+        sources = set(session.scalars(select(Action.source)))
+        assert sources == {"import"}
+    # Clicking Importer again, or importing the same file again, adds nothing.
+    assert "allerede importert" in bot.text(bot.say(f"/oppfølging {confirm}"))
+    again = preview(bot, protocol_docx(), "vestland-kopi.docx")
+    bot.say(f"/oppfølging {again.buttons[0].command}")
+    assert count(bot, Action) == 2
+    assert count(bot, Meeting) == 1
+
+
+def test_cancel_saves_nothing(bot: Bot) -> None:
+    reply = preview(bot, protocol_docx(), "vestland.docx")
+    cancel = reply.buttons[1].command
+    assert "avbrutt" in bot.text(bot.say(f"/oppfølging {cancel}"))
+    assert "avbrutt" in bot.text(bot.say(f"/oppfølging {reply.buttons[0].command}"))
+    assert count(bot, Action) == 0
+
+
+def test_only_admins_import(bot: Bot) -> None:
+    reply = preview(bot, protocol_docx(), "vestland.docx", Actor("slack", "U77"))
+    assert reply.error and "administratorer" in bot.text(reply)
+    assert count(bot, PendingImport) == 0
+
+
+@pytest.mark.parametrize("data,name", [(b"\x00\x01garbage", "x.pdf"), (b"", "tom.docx"), (b"hei", "bilde.png")])
+def test_bad_files_import_nothing(bot: Bot, data: bytes, name: str) -> None:
+    reply = preview(bot, data, name)
+    assert reply.error
+    assert "noe gikk galt" not in bot.text(reply).lower()
+    assert count(bot, PendingImport) == 0 and count(bot, Action) == 0
+
+
+def test_seed_protocol_imports_eleven_actions(bot: Bot) -> None:
+    seeds = sorted((SHARED / "seeds").glob("004_*.txt")) if SHARED.exists() else []
+    if not seeds:
+        pytest.skip("../shared/seeds is not present")
+    data = Path(seeds[0]).read_bytes()
+    reply = preview(bot, data, seeds[0].name)
+    done = bot.say(f"/oppfølging {reply.buttons[0].command}")
+    assert len(done.data["created"]) == 11
+    listed = bot.say("/oppfølging liste AU")
+    assert len(listed.items) == 6  # rows 4, 5 and the last row, and three in row 6
