@@ -15,6 +15,7 @@ CLI_MODULES = (
     "bot.cli_core",
     "bot.cli_serve",
     "bot.cli_import",
+    "bot.cli_backup",
 )
 
 

@@ -70,3 +70,20 @@ def test_admin_add(db: str) -> None:
     assert oppfolging("run", f"/oppfølging avbryt {created['id']}", "--user", "slack:U9", db=db).returncode == 1
     assert oppfolging("admin", "add", "slack:U9", db=db).returncode == 0
     assert oppfolging("run", f"/oppfølging avbryt {created['id']}", "--user", "slack:U9", db=db).returncode == 0
+
+
+def test_backup_and_restore(tmp_path: Path, db: str) -> None:
+    oppfolging("init", "--demo", db=db)
+    backup = tmp_path / "kopi.sqlite"
+    assert oppfolging("backup", str(backup), db=db).returncode == 0
+    before = json.loads(oppfolging("actions", "list", "--json", "--all", db=db).stdout)
+    oppfolging("run", "/oppfølging ny AU: Etter sikkerhetskopien", db=db)
+    restored = f"sqlite:///{tmp_path / 'restored.sqlite'}"
+    result = oppfolging("restore", str(backup), db=restored)
+    assert result.returncode == 0, result.stdout
+    assert json.loads(oppfolging("actions", "list", "--json", "--all", db=restored).stdout) == before
+    # Restoring over an existing database needs --force; a file that is no database is refused.
+    assert oppfolging("restore", str(backup), db=restored).returncode == 2
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database at all" * 100)
+    assert "cannot be restored" in oppfolging("restore", str(junk), "--force", db=restored).stdout
