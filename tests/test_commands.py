@@ -255,3 +255,42 @@ def test_everyone_may_add_and_read(bot: Bot) -> None:
     reply = bot.say("/oppfølging ny KS: Kalle inn til vårmøtet", "teams:abc")
     assert not reply.error
     assert not bot.say("/oppfølging liste", "teams:xyz").error
+
+
+def test_start_edit_assign_and_parties(bot: Bot) -> None:
+    action_id = new(bot, "AU: Noe")
+    assert bot.say(f"/oppfølging påbegynt {action_id}").data["action"]["status"] == "in_progress"
+    assert bot.say(f"/oppfølging endre {action_id} Skrive et nytt forslag").data["action"]["text"] == "Skrive et nytt forslag"
+    assert bot.say(f"/oppfølging ansvar {action_id} KDD og KS").data["action"]["parties"] == ["kdd", "ks"]
+    assert bot.say(f"/oppfølging endre {action_id} Kapret", "slack:U5").error
+    assert bot.say(f"/oppfølging ansvar {action_id} Narnia").error
+    history = bot.say(f"/oppfølging vis {action_id}").data["history"]
+    assert [h["kind"] for h in history] == ["created", "status", "text", "parties"]
+    assert history[2]["old"] == "Noe"
+    body = bot.text(bot.say("/oppfølging parter"))
+    assert "Vestland fylkeskommune (`vestland`)" in body and "Viken" not in body
+
+
+def test_new_action_form_validates_every_field(bot: Bot) -> None:
+    from handlers import forms
+
+    form = bot.say("/oppfølging ny").form
+    assert form is not None and form.id == "new_action"
+    assert {f.name for f in form.fields} == {"text", "parties", "deadline_date", "deadline_text", "meeting", "case"}
+
+    def submit(values: dict[str, object]):  # type: ignore[no-untyped-def]
+        from handlers.context import Actor
+
+        return bot.app.handle("", Actor("slack", "U1"), run=lambda ctx: forms.submit(ctx, "new_action", values, {}))
+
+    bad = submit({"text": "", "parties": ["narnia"], "deadline_text": "31.02.2027", "meeting": "999"})
+    assert bad.error
+    assert set(bad.field_errors) == {"text", "parties", "deadline_text", "meeting"}
+    assert count_actions(bot) == 0
+    both = submit({"text": "Noe", "parties": ["au"], "deadline_date": "2027-01-10", "deadline_text": "fredag"})
+    assert set(both.field_errors) == {"deadline_text"}
+    good = submit({"text": "Lage forslag", "parties": ["au", "kdd"], "deadline_text": "uke 3", "case": "12/26"})
+    assert not good.error, good.lines
+    assert good.data["action"]["parties"] == ["au", "kdd"]
+    assert good.data["action"]["deadline"] == "2027-01-22"
+    assert good.data["action"]["case"] == "12/26"
