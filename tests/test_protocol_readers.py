@@ -308,3 +308,26 @@ def test_table_without_any_follow_up_gives_an_empty_plan_with_a_warning() -> Non
     assert plan.actions == ()
     assert plan.meeting.kind == "au"
     assert plan.warnings[-1] == "Fant ingen oppfølgingspunkter med ansvarlig part i tabellen."
+
+
+@pytest.mark.parametrize("filename", ["p.docx", "p.pdf", "p.html", "p.txt"])
+def test_damaged_files_never_raise_anything_but_user_error(filename: str) -> None:
+    """Mutated copies of a valid protocol: each either imports or fails with a UserError."""
+    import random
+
+    from tests.protocols.samples import TWO_COLUMNS
+
+    render = {".docx": build.docx, ".pdf": build.pdf, ".html": build.html_page, ".txt": build.txt_export}
+    original = render[filename[filename.rindex(".") :]](TWO_COLUMNS)
+    rng = random.Random(filename)
+    for _ in range(30):
+        data = bytearray(original)
+        if rng.random() < 0.5:
+            for _ in range(rng.randint(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        else:
+            data = data[: rng.randrange(len(data))]
+        try:
+            plan_import(bytes(data), filename, resolver=default_resolver(), meeting_date=date(2024, 3, 3))
+        except UserError:
+            pass

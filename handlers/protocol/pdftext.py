@@ -32,6 +32,8 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -400,11 +402,27 @@ def _bands(lines: list[_Line], cuts: list[float]) -> list[list[_Line]]:
     return bands
 
 
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs warnings and errors for every oddity of a damaged file; while reading an upload those
+    are not the operator's business (the user gets a UserError if the file is unusable)."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_pdf(data: bytes, name: str) -> Document:
+    with _quiet_pypdf():
+        return _read_pdf(data, name)
+
+
+def _read_pdf(data: bytes, name: str) -> Document:
     reader = _open(data, name)
     pages: list[tuple[list[_Line], list[tuple[float, float, float]]]] = []
-    # pypdf logs (rather than raises) on many oddities; they are not the user's business.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         for number, page in enumerate(reader.pages):
             runs = _page_runs(page)

@@ -39,7 +39,7 @@ _ABBREVIATIONS = frozenset(
         "o.l", "e.l", "st", "bl", "jan", "feb", "febr", "aug", "sep", "sept", "okt", "nov", "des",
     }
 )  # fmt: skip
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"»”)]*\s+(?=[«\"“(]?[A-ZÆØÅÉÜ])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?P<close>[\"»”)]*)\s+(?=[«\"“(]?[A-ZÆØÅÉÜ])")
 _LAST_WORD = re.compile(r"(\S+)[.!?]$")
 _LEADING_MARK = re.compile(r"^\s*(?:[•\-–—*·▪‣]\s*)+")
 
@@ -51,8 +51,8 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        candidate = text[start : match.start()].strip()
-        last = _LAST_WORD.search(candidate)
+        candidate = text[start : match.start() + len(match.group("close"))].strip()
+        last = _LAST_WORD.search(candidate.rstrip("\"»”)"))
         word = last.group(1).lower().rstrip(".!?") if last else ""
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue
