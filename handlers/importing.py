@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import actions, permissions
+from handlers.audit import audit
 from handlers.catalog import t
 from handlers.clock import at_local, local_date
 from handlers.commands import command
@@ -115,6 +116,7 @@ def _resolve_unknown(ctx: Context, names: list[str], created: list[str]) -> dict
             ctx.session.add(Party(key=key, name=name, short=name, kind="adhoc", aliases=[], members=[],
                                   created_at=ctx.naive_now))
             ctx.session.flush()
+            audit(ctx, "party", key, "created", None, {"name": name, "kind": "adhoc"})
             ctx.__dict__.pop("resolver", None)
             created.append(name)
         mapping[name] = key
@@ -231,6 +233,8 @@ def cmd_import(ctx: Context, args: str) -> Reply:
             return Reply(lines=[t(f"importing.already_{pending.status}")])
         result = store(ctx, pending.plan)
         pending.status = "imported"
+        audit(ctx, "import", pending.token, "imported", None,
+              {"file": pending.filename, "created": result.created, "existing": result.existing})
         return result_reply(result)
     if len(words) == 2 and fold(words[0]) in ("avbryt", "cancel"):
         pending = _pending(ctx, words[1])

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from handlers import actions
+from handlers.audit import audit
 from handlers.catalog import t
 from handlers.commands import command
 from handlers.context import Context
@@ -29,6 +30,7 @@ def cmd_member(ctx: Context, args: str) -> Reply:
     for key in keys:
         if people.add_membership(ctx.session, ctx.person, ctx.party_row(key), ctx.naive_now):
             joined.append(ctx.resolver.name(key))
+            audit(ctx, "membership", f"{ctx.actor.ref}:{key}", "created", None, key)
     if not joined:
         return Reply(lines=[t("member.already", parties=", ".join(ctx.resolver.name(k) for k in keys))])
     return Reply(title=t("member.joined", parties=", ".join(joined)), lines=[t("member.joined_hint")])
@@ -37,7 +39,11 @@ def cmd_member(ctx: Context, args: str) -> Reply:
 @command("forlat", "leave", "meld ut", help_key="help.leave")
 def cmd_leave(ctx: Context, args: str) -> Reply:
     keys = actions.resolve_parties(ctx, args)
-    left = [ctx.resolver.name(k) for k in keys if people.remove_membership(ctx.session, ctx.person, ctx.party_row(k))]
+    left = []
+    for key in keys:
+        if people.remove_membership(ctx.session, ctx.person, ctx.party_row(key)):
+            left.append(ctx.resolver.name(key))
+            audit(ctx, "membership", f"{ctx.actor.ref}:{key}", "removed", key, None)
     if not left:
         raise UserError(t("member.not_member", parties=", ".join(ctx.resolver.name(k) for k in keys)))
     return Reply(title=t("member.left", parties=", ".join(left)))
@@ -77,5 +83,6 @@ def cmd_group_new(ctx: Context, args: str) -> Reply:
         key, n = f"{base}-{n}", n + 1
     ctx.session.add(Party(key=key, name=name, short=name, kind="adhoc", aliases=[], members=[], created_at=ctx.naive_now))
     ctx.session.flush()
+    audit(ctx, "party", key, "created", None, {"name": name, "kind": "adhoc"})
     ctx.__dict__.pop("resolver", None)  # the new group must resolve within this request too
     return Reply(title=t("group.created", name=name, key=key), lines=[t("group.created_hint", name=name)], private=False)

@@ -284,3 +284,22 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class AuditEvent(Base):
+    """Changes to everything that is not an action (meetings, memberships, subscriptions, parties,
+    settings, imports): who, when, from where, and the value before and after. Append-only."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(30))  # meeting, membership, subscription, party, setting, import
+    entity_id: Mapped[str] = mapped_column(String(200))
+    change: Mapped[str] = mapped_column(String(30))  # created, changed, cancelled, removed
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+    actor: Mapped[Person | None] = relationship()

@@ -39,7 +39,7 @@ def test_empty_database_upgrades_to_models(db_url: str) -> None:
 
 def test_previous_revision_with_data_upgrades(db_url: str) -> None:
     engine = make_engine(db_url)
-    downgrade(engine, "0001")
+    downgrade(engine, "0002")
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO actions (text, status, deadline_text, case_ref, source, created_at, updated_at) "
