@@ -16,6 +16,7 @@ CLI_MODULES = (
     "bot.cli_serve",
     "bot.cli_import",
     "bot.cli_backup",
+    "bot.cli_audit",
 )
 
 

@@ -87,3 +87,19 @@ def test_backup_and_restore(tmp_path: Path, db: str) -> None:
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"not a database at all" * 100)
     assert "cannot be restored" in oppfolging("restore", str(junk), "--force", db=restored).stdout
+
+
+def test_audit_lists_every_change(db: str) -> None:
+    oppfolging("init", db=db)
+    created = json.loads(oppfolging("run", "/oppfølging ny AU: Noe å revidere", "--json", db=db).stdout)
+    action_id = created["data"]["action"]["id"]
+    oppfolging("run", "/oppfølging medlem AU", "--user", "slack:U4", db=db)
+    oppfolging("run", f"/oppfølging ferdig {action_id}", "--user", "slack:U4", db=db)
+    rows = json.loads(oppfolging("audit", "--json", db=db).stdout)
+    assert [(r["entity"], r["change"]) for r in rows] == [
+        ("action", "created"), ("membership", "created"), ("action", "status")]
+    status = rows[-1]
+    assert (status["old"], status["new"], status["by"], status["source"]) == ("open", "done", "slack:U4", "slack")
+    only = json.loads(oppfolging("audit", "--json", "--action", str(action_id), db=db).stdout)
+    assert len(only) == 2
+    assert json.loads(oppfolging("audit", "--json", "--since", "2999-01-01", db=db).stdout) == []
