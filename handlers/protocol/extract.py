@@ -138,18 +138,27 @@ def fingerprint(text: str, case: str | None, meeting_date: date) -> str:
 _HEADER_ROWS = 3  # a title row or two may sit above the header row
 
 
-def _followup_table(document: Document, name: str) -> tuple[Table, int, dict[str, int]]:
+def _followup_tables(document: Document, name: str) -> list[tuple[Table, int, dict[str, int]]]:
+    """Every table whose header (in its first rows) has a follow-up column, in document order.
+
+    More than one happens when Word splits a long table (a page break or a paragraph typed in
+    between); their rows are read as one table, so nothing after the split is lost.
+    """
     tables = document.tables
     if not tables:
         raise UserError(t("import.no_tables", name=name))
+    found: list[tuple[Table, int, dict[str, int]]] = []
     for table in tables:
         for index, row in enumerate(table.rows[:_HEADER_ROWS]):
             if headers.is_followup_header(row):
-                if not any(any(cell.strip() for cell in r) for r in table.rows[index + 1 :]):
-                    raise UserError(t("import.empty_table", name=name))
-                return table, index, headers.roles(row)
-    seen = [" | ".join(c.replace("\n", " ") for c in table.rows[0] if c) for table in tables[:3] if table.rows]
-    raise UserError(t("import.no_followup_table", name=name, headers="; ".join(f"«{s}»" for s in seen)))
+                found.append((table, index, headers.roles(row)))
+                break
+    if not found:
+        seen = [" | ".join(c.replace("\n", " ") for c in table.rows[0] if c) for table in tables[:3] if table.rows]
+        raise UserError(t("import.no_followup_table", name=name, headers="; ".join(f"«{s}»" for s in seen)))
+    if not any(any(cell.strip() for cell in row) for table, index, _ in found for row in table.rows[index + 1 :]):
+        raise UserError(t("import.empty_table", name=name))
+    return found
 
 
 # ------------------------------------------------------------------------------------------------
@@ -193,14 +202,24 @@ def _lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
 
 
-def _rows(table: Table, header: int, roles: dict[str, int]) -> list[_Row]:
+def _rows(tables: list[tuple[Table, int, dict[str, int]]]) -> list[_Row]:
+    rows: list[_Row] = []
+    for table, header, roles in tables:
+        rows.extend(_table_rows(table, header, roles, rows))
+    return rows
+
+
+def _table_rows(table: Table, header: int, roles: dict[str, int], previous: list[_Row]) -> list[_Row]:
+    """The rows of one table; `previous` (rows of an earlier part of a split table) lets the
+    first rows continue the last case."""
+
     def cell(row: tuple[str, ...], role: str) -> str:
         index = roles.get(role)
         return row[index] if index is not None and index < len(row) else ""
 
     rows: list[_Row] = []
-    case: str | None = None
-    title: str | None = None
+    case: str | None = previous[-1].case if previous else None
+    title: str | None = previous[-1].case_title if previous else None
     for row in table.rows[header + 1 :]:
         case_text = cell(row, headers.CASE) or (cell(row, headers.DESCRIPTION) if headers.CASE not in roles else "")
         first = case_text.split("\n", 1)[0].strip()
@@ -405,9 +424,9 @@ def plan_import(
     """
     document = read_document(data, filename)
     name = filename.rsplit("/", 1)[-1]
-    table, header, roles = _followup_table(document, name)
+    tables = _followup_tables(document, name)
 
-    position = document.blocks.index(table)
+    position = document.blocks.index(tables[0][0])
     before = [block for block in document.blocks[:position] if isinstance(block, str)]
     reader = MeetingReader(resolver)
     warnings: list[str] = list(document.notes)
@@ -438,7 +457,7 @@ def plan_import(
         meeting = replace(meeting, region=key, kind=f"regional-{season}")
 
     planner = _Planner(resolver, meeting, meetings)
-    planner.rows(_rows(table, header, roles))
+    planner.rows(_rows(tables))
     if not planner.actions:
         planner.warnings.append(t("import.warn_no_actions"))
 

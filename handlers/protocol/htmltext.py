@@ -26,6 +26,9 @@ _HIDDEN = frozenset({"script", "style", "head", "title", "template", "noscript",
 # Literal bullets typed into the text (Word's text export writes "•" without any <li>).
 _INLINE_BULLET = re.compile(r"\s*[•\u25cf\u25aa\u2023\u2043]\s*")
 _SPACE = re.compile(r"\s+")
+# Word's "Save as web page" writes a list item as a paragraph styled "mso-list" whose text starts
+# with the bullet glyph of a symbol font: "·" (Symbol), "o" (Courier New), "§" or "Ø" (Wingdings).
+_WORD_LIST_MARK = re.compile(r"^[·o§Ø▪\-–•]\s+")
 
 
 def _clean(text: str) -> str:
@@ -75,6 +78,7 @@ class _BlockParser(HTMLParser):
         self._buffer: list[str] = []
         self._hidden = 0
         self._pending_bullet = False
+        self._word_list = False  # the current paragraph is a Word list item (mso-list)
 
     # -- where text goes ---------------------------------------------------------------------------
     def _target(self) -> list[str] | None:
@@ -90,8 +94,11 @@ class _BlockParser(HTMLParser):
         text = _clean("".join(self._buffer))
         self._buffer.clear()
         bullet, self._pending_bullet = self._pending_bullet, False
+        word_list, self._word_list = self._word_list, False
         if not text:
             return
+        if word_list and _WORD_LIST_MARK.match(text):
+            text, bullet = _WORD_LIST_MARK.sub("", text), True
         lines = split_bullets(text)
         if bullet and lines and not lines[0].startswith(BULLET):
             lines[0] = BULLET + lines[0]
@@ -165,6 +172,8 @@ class _BlockParser(HTMLParser):
             self._flush()
             if tag == "li":
                 self._pending_bullet = True
+            elif tag == "p" and "mso-list" in (dict(attrs).get("style") or ""):
+                self._word_list = True
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:

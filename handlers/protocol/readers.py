@@ -19,6 +19,7 @@ from pathlib import PurePath
 
 from handlers.catalog import t
 from handlers.errors import UserError
+from handlers.protocol.headers import is_followup_header
 from handlers.protocol.htmltext import fragment_lines, html_blocks, split_bullets
 
 # A protocol is a few pages; anything far bigger is a mistake (or an attempt to exhaust memory).
@@ -199,6 +200,8 @@ def read_txt(data: bytes, name: str) -> Document:
       when it begins with a case number ("5. …"). A plain line without tabs ends the table: it is
       free text (e.g. "Neste møte: …" under the table).
     * A row with more tabs than columns keeps the surplus inside its last cell.
+    * A follow-up header ("Saker<TAB>Oppfølging") met inside another tab-separated block starts
+      a new table, so tabbed lines above the table ("Til stede:<TAB>…") do not swallow it.
     """
     text = decode_text(data, name)
     blocks: list[str | list[list[str]]] = []
@@ -239,6 +242,19 @@ def read_txt(data: bytes, name: str) -> Document:
                 free_line(line)
             continue
 
+        if "\t" in line and (raw is None or raw.count("\t") >= width - 1):
+            cells = [_cell_text(part) for part in line.split("\t")]
+            if table and is_followup_header(cells):
+                if cells == table[0]:
+                    finish_row()  # the header repeated (a table split over pages): not a row
+                    continue
+                if not is_followup_header(table[0]):
+                    # A follow-up header inside another tab block ("Til stede:<TAB>…" lines
+                    # above it): the real table starts here.
+                    finish_table()
+                    table, width, raw = [], line.count("\t") + 1, line
+                    finish_row()
+                    continue
         complete = raw is not None and raw.count("\t") >= width - 1
         if not line.strip():
             if complete:
