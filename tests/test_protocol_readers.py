@@ -382,3 +382,13 @@ def test_a_table_split_in_two_is_read_as_one() -> None:
         ("2", ("kdd",)),  # the second part's first row continues case 2
         ("3", ("innovasjon-norge",)),
     ]
+
+
+def test_pdf_reader_without_pypdf_layout_internals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback for a pypdf without its layout-mode helpers (estimated run widths)."""
+    from handlers.protocol import pdftext
+    from tests.protocols.samples import TWO_COLUMNS, TWO_COLUMNS_PLAN
+
+    monkeypatch.setattr(pdftext, "_page_runs", pdftext._visitor_runs)
+    plan = plan_import(build.pdf(TWO_COLUMNS), "p.pdf", resolver=default_resolver())
+    assert plan.to_json()["actions"] == TWO_COLUMNS_PLAN["actions"]

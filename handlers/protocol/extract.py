@@ -192,7 +192,7 @@ def _title(text: str) -> str | None:
     text = " ".join(text.split()).strip(" .:-–")
     if not text:
         return None
-    sentence = split_sentences(text)[0] if split_sentences(text) else text
+    sentence = next(iter(split_sentences(text)), text)
     if len(sentence) > 80:
         sentence = sentence[:80].rsplit(" ", 1)[0] + " …"
     return sentence

@@ -87,13 +87,10 @@ def _join(runs: list[_Run]) -> str:
 
 def _open(data: bytes, name: str):  # -> PdfReader (pypdf imported lazily)
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-    except (PdfReadError, ValueError, TypeError, KeyError, OSError) as exc:
-        raise UserError(t("import.pdf_unreadable", name=name)) from exc
-    except Exception as exc:  # pypdf raises many things on random bytes
+    except Exception as exc:  # PdfReadError, but also ValueError, KeyError … on damaged files
         raise UserError(t("import.pdf_unreadable", name=name)) from exc
     if reader.is_encrypted:
         # PDFs with only an owner password (printing/copy restrictions) open with an empty user
@@ -143,7 +140,7 @@ def _page_runs(page) -> list[_Run]:
     return runs
 
 
-def _visitor_runs(page) -> list[_Run]:  # pragma: no cover - fallback
+def _visitor_runs(page) -> list[_Run]:
     """Runs from pypdf's public visitor; the end of a run is estimated (half an em per char)."""
     runs: list[_Run] = []
 
@@ -156,7 +153,8 @@ def _visitor_runs(page) -> list[_Run]:  # pragma: no cover - fallback
         for number, part in enumerate(text.split("\n")):
             if part.strip():
                 y_part = y - number * height * 1.2
-                runs.append(_Run(x, x + 0.5 * height * len(part), y_part, height, part))
+                text = part.replace("\x7f", "•")
+                runs.append(_Run(x, x + 0.5 * height * len(text), y_part, height, text))
 
     page.extract_text(visitor_text=visit)
     if runs:
