@@ -453,7 +453,7 @@ def plan_import(
     assert meeting.date is not None
     if region is not None:
         key = _region_key(region, resolver, meeting.date)
-        season = "spring" if meeting.kind is None else reader.season(meeting.title or "", meeting.date)
+        season = reader.season(meeting.title or "", meeting.date)
         meeting = replace(meeting, region=key, kind=f"regional-{season}")
 
     planner = _Planner(resolver, meeting, meetings)

@@ -305,6 +305,10 @@ def read_docx(data: bytes, name: str) -> Document:
     a horizontally merged cell is emitted once and padded so columns stay aligned; the lower
     parts of a vertically merged cell are emitted empty, because python-docx would otherwise
     repeat the top cell's text in every row and the follow-up in it would be imported twice.
+
+    Not read: page headers and footers, text boxes and shapes, comments, and text that exists
+    only as tracked insertions; a meeting line kept in the page header therefore needs
+    `meeting_date`. Old binary .doc files are refused by extension (UserError).
     """
     try:
         import docx
