@@ -173,3 +173,29 @@ def test_region_must_be_a_county_on_the_meeting_date(resolver: PartyResolver) ->
         _plan("docx", TWO_COLUMNS, resolver, region="Akershus")  # from 2024; the meeting is in 2023
     with pytest.raises(UserError, match="Ukjent fylke «KDD»"):
         _plan("docx", TWO_COLUMNS, resolver, region="KDD")
+
+
+def test_meeting_bound_deadlines_in_running_text(resolver: PartyResolver) -> None:
+    protocol = build.Protocol(
+        before=["Nasjonal samhandlingsmodell, Trondheim 14. november 2023"],
+        table=[
+            [["Saker"], ["Oppfølging"]],
+            [
+                ["Sak 12/23 Kompetanse"],
+                [
+                    "AU utarbeider et notat som legges fram på vårmøtet 2024.",
+                    "KS lager en oversikt som legges fram for styringsgruppen.",
+                ],
+            ],
+        ],
+    )
+    plan = plan_import(build.docx(protocol), "p.docx", resolver=resolver)
+    assert [(a.case, a.parties, a.deadline, a.deadline_text) for a in plan.actions] == [
+        ("12/23", ("au",), None, "legges fram på vårmøtet 2024"),
+        ("12/23", ("ks",), None, "legges fram for styringsgruppen"),
+    ]
+    assert [a.deadline_meeting for a in plan.actions] == [
+        MeetingRef("national-spring", 2024),
+        MeetingRef("steering-group", None),
+    ]
+    assert plan.actions[0].case_title == "Kompetanse"
