@@ -48,7 +48,7 @@ TEXTS: dict[str, str] = {
     # Warnings in the plan (shown before anything is stored)
     "import.warn_info": "Sak {case}: ikke tatt med som oppfølgingspunkt, ingen ansvarlig er nevnt: «{text}»",
     "import.warn_unknown_party": "Sak {case}: {explanation}",
-    "import.warn_bad_deadline": "Sak {case}: forstod ikke fristen «{text}» ({reason}). Fristen må settes for hånd.",
+    "import.warn_bad_deadline": "Sak {case}: {reason} Fristen «{text}» må settes for hånd.",
     "import.warn_duplicate_case": "Saksnummer {case} brukes for flere saker i protokollen.",
     "import.warn_duplicate_action": "Sak {case}: samme oppfølgingspunkt står to ganger; tatt med én gang: «{text}»",
     "import.warn_no_actions": "Fant ingen oppfølgingspunkter med ansvarlig part i tabellen.",
