@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from handlers.commands import command
 from handlers.context import Context
 from handlers.dates import DeadlineParse, MeetingRef, format_date
 from handlers.errors import NotFound, UserError
-from handlers.meeting_refs import meeting_lookup
+from handlers.meeting_refs import KIND_FAMILIES, upcoming
 from handlers.protocol import ImportPlan, plan_import
 from handlers.replies import Button, Reply, Section
 from handlers.text import fold
@@ -48,9 +49,27 @@ def make_plan(ctx: Context, data: bytes, filename: str, *, meeting_date: date | 
               region: str | None = None) -> ImportPlan:
     if len(data) > MAX_FILE:
         raise UserError(t("importing.too_large", mb=MAX_FILE // (1024 * 1024)))
-    lookup = meeting_lookup(ctx, ())
+    # "til høstmøtet" in a protocol means the autumn meeting after *that* meeting, not after today:
+    # read the meeting date first, then plan with a lookup that counts from it.
+    first = plan_import(data, filename, resolver=ctx.resolver, meeting_date=meeting_date, region=region)
+    held = first.meeting.date
+    if held is None or not any(a.deadline_meeting for a in first.actions):
+        return first
     return plan_import(data, filename, resolver=ctx.resolver, meeting_date=meeting_date, region=region,
-                       meetings=lookup)
+                       meetings=_lookup_after(ctx, held))
+
+
+def _lookup_after(ctx: Context, held: date) -> Callable[[MeetingRef], date | None]:
+    after = at_local(held + timedelta(days=1), time(0, 0), ctx.tz)
+
+    def lookup(ref: MeetingRef) -> date | None:
+        kinds = KIND_FAMILIES.get(ref.kind or "")
+        for meeting in upcoming(ctx, kinds=kinds, year=ref.year, after=after):
+            if local_date(meeting.starts_at, ctx.tz) > held:
+                return local_date(meeting.starts_at, ctx.tz)
+        return None
+
+    return lookup
 
 
 def plan_to_stored(plan: ImportPlan) -> dict[str, Any]:

@@ -105,3 +105,28 @@ def test_seed_protocol_imports_eleven_actions(bot: Bot) -> None:
     assert len(done.data["created"]) == 11
     listed = bot.say("/oppfølging liste AU")
     assert len(listed.items) == 6  # rows 4, 5 and the last row, and three in row 6
+
+
+def test_meeting_deadlines_count_from_the_protocol_date(bot: Bot) -> None:
+    """'til høstmøtet' in a 2026 spring protocol is the 2026 autumn meeting, even when read later."""
+    from datetime import datetime
+
+    from handlers.clock import at_local
+
+    with bot.app.sessions() as session:
+        for day in (datetime(2026, 10, 20), datetime(2027, 10, 19)):
+            stamp = at_local(day.date(), datetime.min.time().replace(hour=10)).replace(tzinfo=None)
+            session.add(Meeting(kind="national-autumn", title=f"Høstmøte {day.year}", starts_at=stamp,
+                                created_at=stamp, updated_at=stamp))
+        session.commit()
+    document = docx.Document()
+    document.add_paragraph("Nasjonal samhandlingsmodell, vårmøte Oslo 20. april 2026")
+    table = document.add_table(rows=2, cols=2)
+    for cell, value in zip(table.rows[0].cells, ("Saker", "Oppfølging"), strict=True):
+        cell.text = value
+    table.rows[1].cells[0].text = "1. Budsjett"
+    table.rows[1].cells[1].text = "KS legger fram en oversikt til høstmøtet."
+    buffer = io.BytesIO()
+    document.save(buffer)
+    reply = preview(bot, buffer.getvalue(), "var.docx")
+    assert reply.data["plan"]["actions"][0]["deadline"] == "2026-10-20"
