@@ -59,20 +59,27 @@ def upcoming(ctx: Context, *, kinds: Sequence[str] | None = None, year: int | No
     return list(ctx.session.scalars(stmt.order_by(Meeting.starts_at, Meeting.id)))
 
 
-def meeting_lookup(ctx: Context, party_keys: Sequence[str]) -> Callable[[MeetingRef], date | None]:
-    """A lookup for `handlers.dates.parse_date`: the date of the meeting a deadline refers to."""
+def find_meeting(ctx: Context, ref: MeetingRef, party_keys: Sequence[str]) -> Meeting | None:
+    """The scheduled meeting a deadline reference points at, from today on; None if not scheduled."""
 
     def expand(key: str) -> list[str]:
         return ctx.resolver.expand(key, ctx.today)
 
+    kinds = KIND_FAMILIES.get(ref.kind or "")
+    after = at_local(ctx.today, datetime.min.time(), ctx.tz)
+    for meeting in upcoming(ctx, kinds=kinds, year=ref.year, after=after):
+        if ref.year is not None and local_date(meeting.starts_at, ctx.tz) < ctx.today:
+            continue
+        if concerns(meeting, party_keys, expand):
+            return meeting
+    return None
+
+
+def meeting_lookup(ctx: Context, party_keys: Sequence[str]) -> Callable[[MeetingRef], date | None]:
+    """A lookup for `handlers.dates.parse_date`: the date of the meeting a deadline refers to."""
+
     def lookup(ref: MeetingRef) -> date | None:
-        kinds = KIND_FAMILIES.get(ref.kind or "")
-        after = at_local(ctx.today, datetime.min.time(), ctx.tz)
-        for meeting in upcoming(ctx, kinds=kinds, year=ref.year, after=after):
-            if ref.year is not None and local_date(meeting.starts_at, ctx.tz) < ctx.today:
-                continue
-            if concerns(meeting, party_keys, expand):
-                return local_date(meeting.starts_at, ctx.tz)
-        return None
+        meeting = find_meeting(ctx, ref, party_keys)
+        return local_date(meeting.starts_at, ctx.tz) if meeting is not None else None
 
     return lookup
