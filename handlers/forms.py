@@ -19,6 +19,7 @@ from handlers.clock import local_date
 from handlers.context import Context
 from handlers.dates import DeadlineParse, format_date
 from handlers.errors import UserError
+from handlers.meeting_commands import submit_new_meeting
 from handlers.replies import Form, FormField, Option, Reply
 from storage.models import Meeting
 
@@ -124,6 +125,7 @@ def submit_new_action(ctx: Context, values: Mapping[str, Any], form_context: Map
 
 SUBMITTERS: dict[str, Submitter] = {
     "new_action": submit_new_action,
+    "new_meeting": submit_new_meeting,
 }
 
 

@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "handlers.help",
     "handlers.action_commands",
     "handlers.membership_commands",
+    "handlers.meeting_commands",
     "handlers.importing",
 )
 
