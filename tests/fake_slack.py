@@ -1,0 +1,198 @@
+"""A fake Slack over real HTTP: the Web API methods the bot calls, `response_url`s and a Socket Mode websocket.
+
+It records every call (method, parameters, token) so tests can assert on what the bot sent, and can
+be told to answer the next calls of a method with HTTP 429 (`Retry-After`) or 500. It runs in the
+test's background event loop; tests read it from their own thread, so access goes through a
+condition variable (`wait_for`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str = ""
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    retry_after: int | None = None
+    remaining: int = 1
+
+
+@dataclass
+class Usergroup:
+    id: str
+    handle: str
+    users: list[str] = field(default_factory=list)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.refused: list[Call] = []  # calls answered with an injected failure
+        self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url path, body)
+        self.socket_messages: list[dict[str, Any]] = []  # what the bot sent over the websocket
+        self.usergroups: list[Usergroup] = []
+        self.names: dict[str, str] = {}
+        self.errors: dict[str, str] = {}  # method -> Slack error code to answer with
+        self.bot_user = "UBOT"
+        self.url = ""
+        self._failures: list[Failure] = []
+        self._counter = itertools.count(1)
+        self._cond = threading.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+
+    # --- set-up and inspection (from the test thread) -------------------------------------------
+
+    def fail_next(self, method: str, *, status: int = 429, retry_after: int | None = None, times: int = 1) -> None:
+        with self._cond:
+            self._failures.append(Failure(method, status, retry_after, times))
+
+    def add_usergroup(self, handle: str, users: list[str]) -> None:
+        self.usergroups.append(Usergroup(f"S{len(self.usergroups) + 1:04d}", handle, users))
+
+    def wait_for(self, predicate: Callable[[FakeSlack], Any], timeout: float = 10.0) -> Any:
+        """Block until `predicate(self)` is truthy (it is re-checked whenever the fake records something)."""
+        with self._cond:
+            result = self._cond.wait_for(lambda: predicate(self), timeout)
+        assert result, "the bot did not send what the test waited for"
+        return result
+
+    def wait_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        self.wait_for(lambda fake: len(fake.of(method)) >= count, timeout)
+        return self.of(method)
+
+    def wait_responses(self, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        self.wait_for(lambda fake: len(fake.responses) >= count, timeout)
+        return [body for _, body in self.responses]
+
+    def of(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def response_url(self) -> str:
+        return f"{self.url}/response/{next(self._counter)}"
+
+    # --- the server -----------------------------------------------------------------------------
+
+    def web_app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{token}", self._response)
+        app.router.add_get("/socket", self._socket)
+        return app
+
+    def _record(self, target: list[Any], item: Any) -> None:
+        with self._cond:
+            target.append(item)
+            self._cond.notify_all()
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self._record(self.responses, (request.path, body))
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        else:
+            params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        for key in JSON_FIELDS:
+            if isinstance(params.get(key), str):
+                with contextlib.suppress(ValueError):
+                    params[key] = json.loads(params[key])
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        call = Call(method, params, token)
+        with self._cond:
+            failure = next((f for f in self._failures if f.method == method and f.remaining > 0), None)
+            if failure is not None:
+                failure.remaining -= 1
+        if failure is not None:
+            self._record(self.refused, call)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            error = "ratelimited" if failure.status == 429 else "internal_error"
+            return web.json_response({"ok": False, "error": error}, status=failure.status, headers=headers)
+        self._record(self.calls, call)
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
+        return web.json_response(self._answer(method, params))
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        n = next(self._counter)
+        if method == "auth.test":
+            return {"ok": True, "user_id": self.bot_user, "bot_id": "BBOT", "team_id": "T0001", "team": "Testlag",
+                    "user": "oppfolging", "url": "https://testlag.slack.com/"}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": params.get("channel"), "ts": f"1790000000.{n:06d}",
+                    "message": {"text": params.get("text"), "blocks": params.get("blocks")}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1790000000.{n:06d}"}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            view = params.get("view") if isinstance(params.get("view"), dict) else {}
+            return {"ok": True, "view": {**view, "id": f"V{n:05d}", "hash": f"hash{n}"}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).split(",")[0]}}
+        if method == "usergroups.list":
+            return {"ok": True, "usergroups": [{"id": g.id, "handle": g.handle, "name": g.handle.upper()}
+                                               for g in self.usergroups]}
+        if method == "usergroups.users.list":
+            group = next((g for g in self.usergroups if g.id == params.get("usergroup")), None)
+            if group is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": group.users}
+        if method == "users.info":
+            user = str(params.get("user"))
+            name = self.names.get(user, "")
+            return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": name,
+                                         "profile": {"real_name": name, "display_name": name}}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
+        return {"ok": False, "error": "unknown_method"}
+
+    # --- Socket Mode ----------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._record(self._sockets, ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0001"},
+                            "debug_info": {"host": "fake", "approximate_connection_time": 3600}})
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                self._record(self.socket_messages, json.loads(message.data))
+        return ws
+
+    @property
+    def socket_connected(self) -> bool:
+        with self._cond:
+            return any(not ws.closed for ws in self._sockets)
+
+    async def send_envelope(self, envelope: dict[str, Any]) -> None:
+        """Push a Socket Mode envelope to the connected bot (call in the server's loop)."""
+        ws = next(ws for ws in self._sockets if not ws.closed)
+        await ws.send_json(envelope)
+
+    async def close_sockets(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
