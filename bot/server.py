@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("oppfolging_app", App)
 
 # A feature with HTTP routes, background tasks or a platform connection adds its module here.
-SERVICE_MODULES: tuple[str, ...] = ()
+SERVICE_MODULES: tuple[str, ...] = (
+    "bot.slack.service",
+)
 
 MAX_BODY = 2 * 1024 * 1024  # protocols are uploaded through the platforms, never directly here
 
