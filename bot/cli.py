@@ -17,6 +17,7 @@ CLI_MODULES = (
     "bot.cli_import",
     "bot.cli_backup",
     "bot.cli_audit",
+    "bot.cli_meetings",
 )
 
 

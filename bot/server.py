@@ -22,6 +22,7 @@ APP_KEY = web.AppKey("oppfolging_app", App)
 # A feature with HTTP routes, background tasks or a platform connection adds its module here.
 SERVICE_MODULES: tuple[str, ...] = (
     "bot.slack.service",
+    "bot.calendar_feed",
 )
 
 MAX_BODY = 2 * 1024 * 1024  # protocols are uploaded through the platforms, never directly here
