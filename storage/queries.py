@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import OPEN_STATUSES, Action, ActionEvent, ActionParty, Comment, Party
@@ -28,12 +28,16 @@ class ActionFilter:
 def _filtered(stmt: Select, flt: ActionFilter) -> Select:  # type: ignore[type-arg]
     stmt = stmt.where(Action.status.in_(list(flt.statuses)))
     if flt.party_keys is not None:
-        stmt = stmt.where(
-            exists()
-            .where(ActionParty.action_id == Action.id)
-            .where(ActionParty.party_id == Party.id)
-            .where(Party.key.in_(list(flt.party_keys)))
+        # Start from the few actions these parties are responsible for (index on action_parties
+        # (party_id, action_id)), not from every open action with a correlated EXISTS: without
+        # statistics SQLite would otherwise walk the whole status index (~50 ms at 100 000 actions).
+        responsible = (
+            select(ActionParty.action_id)
+            .where(ActionParty.party_id.in_(select(Party.id).where(Party.key.in_(list(flt.party_keys)))))
+            .distinct()
+            .subquery("responsible")
         )
+        stmt = stmt.join_from(Action, responsible, responsible.c.action_id == Action.id)
     if flt.meeting_id is not None:
         stmt = stmt.where(Action.meeting_id == flt.meeting_id)
     if flt.overdue_on is not None:
