@@ -18,6 +18,7 @@ CLI_MODULES = (
     "bot.cli_backup",
     "bot.cli_audit",
     "bot.cli_meetings",
+    "bot.cli_reminders",
 )
 
 

@@ -1,0 +1,202 @@
+"""Claiming notifications before they are sent, and recording how each send went.
+
+The claim is an INSERT of a row whose UNIQUE `key` is (what, kind, due date, destination); the
+database lets exactly one process win it, on SQLite and on PostgreSQL with many replicas. Every
+later state change is a compare-and-set UPDATE, so two processes never both think they own a row:
+
+    claimed (attempts 0) --lease--> claimed (attempts n) --send ok--> sent
+                                                          --send failed--> failed --(backoff)--> lease again
+    claimed, not finished within `stale_after` (the process died) --> leased again by anyone
+    claimed/failed, but no longer wanted (action done, snoozed, superseded) --> skipped
+
+The one double-send window: the platform accepted the message and the process died (or lost the
+database) before `mark_sent` committed. After `stale_after` the claim is leased again and the
+message goes out a second time. See docs/REMINDERS.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from handlers.clock import as_utc
+from handlers.reminders.policy import ReminderPolicy
+from handlers.reminders.routing import Destination
+from storage.models import Notification
+
+CHUNK = 500
+MAX_KEY = 400
+
+
+def insert_ignore(session: Session, model: type, values: dict[str, Any], unique: str) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=[unique])
+    result = session.execute(stmt)
+    return bool(result.rowcount)
+
+
+def notification_key(parts: Sequence[object], destination: Destination) -> str:
+    """`reminder:12:before-7:2027-03-15:slack:C0123` — long addresses are hashed to fit the column."""
+    base = ":".join(str(p) for p in parts)
+    address = destination.address
+    if len(base) + len(destination.platform) + len(address) + 2 > MAX_KEY:
+        address = "#" + hashlib.sha256(address.encode()).hexdigest()[:40]
+    return f"{base}:{destination.platform}:{address}"
+
+
+def to_db(moment: datetime) -> datetime:
+    """An instant as the database stores it: naive UTC."""
+    return as_utc(moment).replace(tzinfo=None)
+
+
+def existing(session: Session, keys: Iterable[str]) -> dict[str, str]:
+    """Status of the keys that are already claimed (one query per 500 keys)."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        for key, status in session.execute(select(Notification.key, Notification.status).where(Notification.key.in_(chunk))):
+            found[key] = status
+    return found
+
+
+@dataclass(frozen=True)
+class NewClaim:
+    key: str
+    kind: str
+    destination: Destination
+    payload: dict[str, Any]
+    action_id: int | None = None
+    due_on: Any = None
+
+
+def claim(session: Session, claims: Sequence[NewClaim], now: datetime, worker: str) -> list[int]:
+    """Insert every claim this process wins; returns their ids in the given order."""
+    won: list[int] = []
+    at = to_db(now)
+    for item in claims:
+        values = {
+            "key": item.key,
+            "kind": item.kind,
+            "action_id": item.action_id,
+            "due_on": item.due_on,
+            "platform": item.destination.platform,
+            "destination": item.destination.address,
+            "status": "claimed",
+            "payload": item.payload,
+            "attempts": 0,
+            "claimed_by": worker,
+            "claimed_at": at,
+        }
+        if insert_ignore(session, Notification, values, "key"):
+            row_id = session.scalar(select(Notification.id).where(Notification.key == item.key))
+            assert row_id is not None
+            won.append(row_id)
+    return won
+
+
+def ready(session: Session, now: datetime, policy: ReminderPolicy, platforms: Iterable[str], *,
+          limit: int = 1000) -> list[int]:
+    """Claims another attempt is due for: failed ones past their backoff, and stale ones."""
+    at = to_db(now)
+    stale = at - policy.stale_after
+    rows = session.scalars(
+        select(Notification.id)
+        .where(
+            Notification.platform.in_(list(platforms)),
+            or_(
+                and_(Notification.status == "failed", Notification.next_attempt_at.is_not(None),
+                     Notification.next_attempt_at <= at),
+                and_(Notification.status == "claimed", Notification.claimed_at < stale),
+            ),
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def lease(session: Session, notification_id: int, now: datetime, worker: str, policy: ReminderPolicy,
+          *, fresh: bool = False) -> bool:
+    """Take the row for one send attempt; False when someone else holds it or it is finished.
+
+    A fresh claim is leased by the process that inserted it; anyone may lease a failed row whose
+    backoff has passed or a claim whose process went quiet for `stale_after`.
+    """
+    at = to_db(now)
+    conditions = [
+        and_(Notification.status == "failed", Notification.next_attempt_at.is_not(None),
+             Notification.next_attempt_at <= at),
+        and_(Notification.status == "claimed", Notification.claimed_at < at - policy.stale_after),
+    ]
+    if fresh:
+        conditions.append(and_(Notification.status == "claimed", Notification.claimed_by == worker,
+                               Notification.attempts == 0))
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, or_(*conditions))
+        .values(status="claimed", claimed_by=worker, claimed_at=at, attempts=Notification.attempts + 1,
+                next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def mark_sent(session: Session, notification_id: int, worker: str, now: datetime, message_id: str) -> bool:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "claimed", Notification.claimed_by == worker)
+        .values(status="sent", sent_at=to_db(now), message_id=message_id[:300], error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def mark_failed(session: Session, notification_id: int, worker: str, now: datetime, policy: ReminderPolicy,
+                error: str, *, retry_after: float | None = None, permanent: bool = False) -> datetime | None:
+    """Record a failed send; returns when it will be tried again (None: given up)."""
+    row = session.get(Notification, notification_id)
+    if row is None or row.status != "claimed" or row.claimed_by != worker:
+        return None
+    at = to_db(now)
+    next_at: datetime | None = None
+    if not permanent and row.attempts < policy.max_attempts:
+        delay = policy.backoff(max(1, row.attempts))
+        if retry_after is not None:
+            delay = max(timedelta(seconds=retry_after), timedelta(seconds=1))
+        next_at = at + delay
+    row.status = "failed"
+    row.next_attempt_at = next_at
+    row.error = error[:2000]
+    session.flush()
+    return next_at
+
+
+def mark_skipped(session: Session, notification_id: int, reason: str) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status.in_(("claimed", "failed")))
+        .values(status="skipped", error=reason[:2000], next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def deferred(session: Session, notification_id: int, worker: str, now: datetime, until: datetime,
+             reason: str) -> None:
+    """Hand a leased row back untouched (e.g. an earlier part of its digest failed): retry at `until`."""
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "claimed", Notification.claimed_by == worker)
+        .values(status="failed", attempts=Notification.attempts - 1, next_attempt_at=to_db(until),
+                error=reason[:2000])
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,204 @@
+"""The reminder engine as the scheduler, the CLI and the workers use it: plan, claim, prepare.
+
+    plan_sweep / plan_digest   derive what is due at `now` (read-only; a dry run stops here)
+    claim_plan                 insert the claims this process wins (+ move the watermark)
+    prepare                    just before a send: is this claim still wanted, and what to send
+
+Sending itself is the bot's business (`bot.scheduler`): handlers never talk to a platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.clock import DEFAULT_TZ, as_utc, local_date
+from handlers.context import Actor, Context
+from handlers.reminders import claims, state
+from handlers.reminders.digest import digest_instant, plan_weekly, week_label
+from handlers.reminders.due import Plan, Planned, in_office_hours, plan_reminders
+from handlers.reminders.payload import reply_from_json
+from handlers.reminders.policy import ReminderPolicy
+from handlers.reminders.routing import Destination, Router, overview_destination
+from handlers.replies import Reply
+from storage.models import OPEN_STATUSES, Action, Meeting, Notification
+
+ENGINE_ACTOR = Actor("scheduler", "oppfolging", "Oppfølging")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    policy: ReminderPolicy = field(default_factory=ReminderPolicy)
+    tz: ZoneInfo = DEFAULT_TZ
+    # The secretariat channel from configuration; the chat setting `oversiktskanal` wins over it.
+    overview: Destination | None = None
+
+
+def context(session: Session, now: datetime, config: EngineConfig) -> Context:
+    return Context(session=session, actor=ENGINE_ACTOR, now=now, tz=config.tz, source="scheduler")
+
+
+def window_start(session: Session, now: datetime, policy: ReminderPolicy) -> datetime:
+    """Where this sweep's window begins: the last sweep, but never further back than `catch_up_days`."""
+    swept = state.swept_until(session)
+    if swept is None:
+        return now - timedelta(days=policy.first_run_days)
+    return max(swept, now - timedelta(days=policy.catch_up_days))
+
+
+def plan_sweep(session: Session, now: datetime, config: EngineConfig) -> Plan:
+    """Reminders, escalations and convener reminders due at `now` and not claimed yet."""
+    now = as_utc(now)
+    if not in_office_hours(now, config.tz, config.policy):
+        return Plan(now=now, in_hours=False)
+    ctx = context(session, now, config)
+    router = Router(session, ctx.resolver, ctx.today)
+    start = window_start(session, now, config.policy)
+    if start >= now:
+        return Plan(now=now, in_hours=True, window_start=start)
+    return plan_reminders(ctx, now, config.policy, start, router, overview_destination(session, config.overview))
+
+
+def digest_due(session: Session, now: datetime, config: EngineConfig) -> bool:
+    """Is this week's digest due and not planned yet? (First working day of the week, 08:00 local.)"""
+    now = as_utc(now)
+    if not in_office_hours(now, config.tz, config.policy):
+        return False
+    today = local_date(now, config.tz)
+    instant = digest_instant(today, config.policy, config.tz)
+    return instant is not None and now >= instant and state.digest_week(session) != week_label(today)
+
+
+def plan_digest(session: Session, now: datetime, config: EngineConfig, *, party: str | None = None) -> Plan:
+    """The week's digests (and the overview) as of `now`, minus parts already claimed."""
+    now = as_utc(now)
+    ctx = context(session, now, config)
+    router = Router(session, ctx.resolver, ctx.today)
+    return plan_weekly(ctx, now, config.policy, router, overview_destination(session, config.overview), party=party)
+
+
+def claim_plan(session: Session, plan: Plan, now: datetime, worker: str, platforms: frozenset[str] | set[str],
+               *, sweep: bool = False, digest_week: str | None = None) -> list[int]:
+    """Claim what this process can deliver; returns the ids won, in send order.
+
+    The watermark moves only when nothing was left for another process (a CLI run without the
+    Slack credentials must not make the service skip the Slack reminders of that window).
+    """
+    wanted: list[claims.NewClaim] = []
+    for item in plan.items:
+        if item.destination.platform in platforms:
+            wanted.append(claims.NewClaim(item.key, item.kind, item.destination, item.payload(),
+                                          item.action_id, item.due_on))
+    won = _claim_groups(session, wanted, plan.items, now, worker)
+    complete = all(item.destination.platform in platforms for item in plan.items)
+    if sweep and complete and plan.window_start is not None:
+        state.advance_swept_until(session, plan.now)
+    if digest_week and complete:
+        state.set_digest_week(session, digest_week)
+    return won
+
+
+def _claim_groups(session: Session, wanted: list[claims.NewClaim], items: list[Planned], now: datetime,
+                  worker: str) -> list[int]:
+    """Claim each message; for a digest in parts, the later parts only if part 1 was won here."""
+    groups = {item.key: item for item in items}
+    won: list[int] = []
+    lost_groups: set[str] = set()
+    for claim in wanted:
+        item = groups[claim.key]
+        if item.group and item.group in lost_groups:
+            continue
+        ids = claims.claim(session, [claim], now, worker)
+        if ids:
+            won.extend(ids)
+        elif item.group and item.part == 1:
+            lost_groups.add(item.group)
+    return won
+
+
+# --- just before a send ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    id: int
+    key: str
+    category: str
+    destination: Destination
+    reply: Reply
+    group: str
+    part: int
+
+
+def prepare(session: Session, notification_id: int, now: datetime, config: EngineConfig) -> Prepared | str:
+    """What to send for a leased claim, or why it is no longer wanted (the claim is then skipped)."""
+    row = session.get(Notification, notification_id)
+    if row is None:
+        return "gone"
+    payload = row.payload or {}
+    category = payload.get("category", row.kind)
+    reason = _unwanted(session, row, category, now, config)
+    if reason:
+        claims.mark_skipped(session, row.id, reason)
+        return reason
+    destination = Destination(row.platform, row.destination, payload.get("destination_kind", "channel"),
+                              payload.get("destination_label", ""))
+    return Prepared(row.id, row.key, category, destination, reply_from_json(payload["reply"]),
+                    payload.get("group", ""), int(payload.get("part", 1)))
+
+
+def _unwanted(session: Session, row: Notification, category: str, now: datetime, config: EngineConfig) -> str | None:
+    at = claims.to_db(now)
+    if category in ("reminder", "escalation"):
+        action = session.get(Action, row.action_id) if row.action_id else None
+        if action is None or action.status not in OPEN_STATUSES:
+            return "action closed"
+        if action.deadline != row.due_on:
+            return "deadline changed"
+        if action.snoozed_until and action.snoozed_until > at:
+            return "snoozed"
+        later = session.scalar(
+            select(Notification.id).where(
+                Notification.action_id == row.action_id,
+                Notification.platform == row.platform,
+                Notification.destination == row.destination,
+                Notification.id > row.id,
+                (Notification.kind == "escalation") if row.kind == "escalation" else (Notification.kind != "escalation"),
+                Notification.status.in_(("claimed", "sent", "failed")),
+            ).limit(1)
+        )
+        if later is not None:
+            return "superseded by a later reminder"
+    elif category == "convener":
+        meeting = session.get(Meeting, (row.payload or {}).get("meeting_id"))
+        if meeting is None or meeting.status != "scheduled":
+            return "meeting cancelled"
+        if local_date(meeting.starts_at, config.tz) != row.due_on:
+            return "meeting moved"
+        if meeting.starts_at <= at:
+            return "meeting started"
+    elif category in ("digest", "overview"):
+        newer = session.scalars(
+            select(Notification.payload).where(
+                Notification.kind == row.kind,
+                Notification.platform == row.platform,
+                Notification.destination == row.destination,
+                Notification.due_on > row.due_on,
+            )
+        ).all()
+        party = (row.payload or {}).get("party")
+        if any((p or {}).get("party") == party for p in newer):
+            return "superseded by a newer digest"
+    return None
+
+
+def week_of(now: datetime, config: EngineConfig) -> str:
+    return week_label(local_date(now, config.tz))
+
+
+def today_of(now: datetime, config: EngineConfig) -> date:
+    return local_date(now, config.tz)

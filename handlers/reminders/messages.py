@@ -1,0 +1,114 @@
+"""The reminder messages themselves: one action, its deadline in words, and the buttons.
+
+Every text counts days from the day the message is sent, so a reminder that comes late after an
+outage still says the truth ("frist i morgen", not the stage's "om 7 dager").
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from handlers import views
+from handlers.catalog import t
+from handlers.context import Context
+from handlers.dates import format_date_long, format_datetime
+from handlers.reminders.policy import ESCALATION, Stage
+from handlers.reminders.routing import Route
+from handlers.replies import Button, Reply, Section
+from storage.models import Action, Meeting
+
+
+def reminder_buttons(action: Action, today: date) -> list[Button]:
+    """Ferdig, Utsett 1 uke, Utsett …, Vis.
+
+    "Utsett 1 uke" moves the deadline a week past the later of today and the current deadline:
+    before the deadline that is the deadline plus a week (a relative "om 1 uke" would pull it
+    *earlier*); once overdue it is a week from the click.
+    """
+    assert action.deadline is not None
+    if action.deadline > today:
+        week = action.deadline + timedelta(days=7)
+        postpone = f"utsett {action.id} {week.day:02d}.{week.month:02d}.{week.year}"
+    else:
+        postpone = f"utsett {action.id} om 1 uke"
+    return [
+        Button(t("button.done"), f"ferdig {action.id}", style="primary"),
+        Button(t("reminders.button.postpone_week"), postpone),
+        Button(t("reminders.button.postpone_pick"), f"utsett {action.id}", ask="date", ask_label=t("form.new_deadline")),
+        Button(t("button.show"), f"vis {action.id}"),
+    ]
+
+
+def _title(deadline: date, today: date) -> str:
+    days = (deadline - today).days
+    if days > 1:
+        return t("reminders.title.before", days=days)
+    if days == 1:
+        return t("reminders.title.tomorrow")
+    if days == 0:
+        return t("reminders.title.today")
+    if days == -1:
+        return t("reminders.title.yesterday")
+    return t("reminders.title.overdue", days=-days)
+
+
+def reminder_reply(ctx: Context, action: Action, stage: Stage, route: Route, today: date,
+                   escalate_to: str = "") -> Reply:
+    assert action.deadline is not None
+    parties = ", ".join(ctx.resolver.label(k) for k in action.party_keys)
+    overdue_days = (today - action.deadline).days
+    if stage.track == ESCALATION:
+        title = t("reminders.title.escalation", party=ctx.resolver.short_name(escalate_to), id=action.id,
+                  days=overdue_days)
+        why = (t("reminders.why.escalation", days=overdue_days, party=ctx.resolver.short_name(escalate_to))
+               if route.via != "overview" else t("reminders.why.overview", party=ctx.resolver.label(escalate_to)))
+    else:
+        title = _title(action.deadline, today)
+        if route.via == "subscription":
+            why = t("reminders.why.subscription", party=ctx.resolver.label(route.party))
+        else:
+            why = t("reminders.why.member", party=ctx.resolver.label(route.party))
+    item = views.item(ctx, action, buttons=False)
+    return Reply(
+        title=title,
+        lines=[t("reminders.deadline", date=format_date_long(action.deadline)), t("reminders.responsible", parties=parties)],
+        sections=[Section(title="", items=[item]), Section(title="", lines=[why, t("reminders.snooze_hint", id=action.id)])],
+        buttons=reminder_buttons(action, today),
+        private=False,
+        data={
+            "kind": "escalation" if stage.track == ESCALATION else "reminder",
+            "stage": stage.kind,
+            "action": views.action_json(action),
+            "party": route.party,
+            "deadline": action.deadline.isoformat(),
+            "sent_on": today.isoformat(),
+        },
+    )
+
+
+def convener_reply(ctx: Context, meeting: Meeting, party: str, today: date, meeting_day: date, *,
+                   moved: bool) -> Reply:
+    title = meeting.title
+    lines = [t("reminders.convener.when", meeting=title, when=format_datetime(meeting.starts_at, ctx.tz))]
+    if meeting.place:
+        lines.append(t("reminders.convener.where", place=meeting.place))
+    days = (meeting_day - today).days
+    lines.append(t("reminders.convener.weeks", weeks=days // 7) if days % 7 == 0 and days >= 14
+                 else t("reminders.convener.days", days=days))
+    lines.append(t("reminders.convener.rule_national" if meeting.kind.startswith("national")
+                   else "reminders.convener.rule_regional"))
+    if moved:
+        lines.append(t("reminders.convener.moved"))
+    return Reply(
+        title=t("reminders.convener.title", party=ctx.resolver.label(party), meeting=title),
+        lines=lines,
+        private=False,
+        data={
+            "kind": "convener",
+            "meeting": meeting.id,
+            "meeting_kind": meeting.kind,
+            "meeting_date": meeting_day.isoformat(),
+            "party": party,
+            "sent_on": today.isoformat(),
+        },
+    )
