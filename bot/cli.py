@@ -19,6 +19,7 @@ CLI_MODULES = (
     "bot.cli_audit",
     "bot.cli_meetings",
     "bot.cli_reminders",
+    "bot.cli_teams",
 )
 
 

@@ -23,6 +23,7 @@ APP_KEY = web.AppKey("oppfolging_app", App)
 SERVICE_MODULES: tuple[str, ...] = (
     "bot.slack.service",
     "bot.calendar_feed",
+    "bot.teams.service",
 )
 
 MAX_BODY = 2 * 1024 * 1024  # protocols are uploaded through the platforms, never directly here

@@ -1,0 +1,41 @@
+"""`oppfolging teams-package [--out FILE.zip]`: the Teams app package, from configuration."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from bot.teams.package import PackageError, PackageSettings, write_package
+
+
+def cmd_teams_package(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    package = PackageSettings(
+        app_id=settings.teams_app_id or "",
+        host=args.host or settings.public_host,
+        website_url=args.website_url,
+        privacy_url=args.privacy_url,
+        terms_url=args.terms_url,
+        version=args.app_version,
+    )
+    try:
+        path = write_package(package, Path(args.out))
+    except PackageError as exc:
+        print(f"teams-package: {exc}", file=sys.stderr)
+        return 2
+    print(f"Teams app package written to {path} (app id {package.app_id}). Upload it in Teams: "
+          "Apps → Manage your apps → Upload an app, or in the Teams admin center.")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser("teams-package", help="build the Teams app package (manifest.json and icons)")
+    p.add_argument("--out", default="oppfolging-teams.zip", help="zip file to write (default: oppfolging-teams.zip)")
+    p.add_argument("--host", help="public host name of the bot service (default: PUBLIC_HOST)")
+    p.add_argument("--website-url", help="https:// page about the app (default: https://<host>/)")
+    p.add_argument("--privacy-url", help="https:// privacy statement (default: the website URL)")
+    p.add_argument("--terms-url", help="https:// terms of use (default: the website URL)")
+    p.add_argument("--app-version", help="manifest version, semver; raise it for every new upload (default: the package version)")
+    p.set_defaults(func=cmd_teams_package)

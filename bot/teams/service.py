@@ -1,0 +1,315 @@
+"""POST /api/messages: Teams activities in, Adaptive Cards out, on the Microsoft 365 Agents SDK.
+
+`setup(web_app, app)` is listed in `bot.server.SERVICE_MODULES`; it adds nothing when Teams is not
+configured and stops the start with a clear message when the configuration cannot work.
+
+- a message (1:1, group chat, or a channel after an @mention, which the SDK strips) is one
+  `App.handle` call, exactly like a Slack command or a line in the local chat;
+- a card click (`Action.Execute` as an `adaptiveCard/action` invoke, or `Action.Submit` as a
+  message with a value) runs the command the button carries or submits the form;
+- installing, removing and every message keep the conversation reference in the database, so
+  reminders and digests can be posted there later, after restarts too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    Attachment,
+)
+from microsoft_agents.hosting.aiohttp import CloudAdapter, start_agent_process
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    ApplicationOptions,
+    MemoryStorage,
+    OutboundHostValidator,
+    RouteRank,
+    TurnContext,
+    TurnState,
+)
+from microsoft_agents.hosting.core.app.adaptive_card import factory
+from microsoft_agents.hosting.core.app.proactive import ProactiveOptions
+
+from bot import delivery
+from bot.app import App
+from bot.teams import auth, cards, incoming
+from bot.teams.options import TeamsConfigError, TeamsOptions
+from bot.teams.retry import RetryingClientFactory
+from handlers import forms
+from handlers.catalog import t
+from handlers.context import Context
+from handlers.replies import Reply, error_reply
+
+log = logging.getLogger(__name__)
+
+def setup(web_app: web.Application, app: App, *, options: TeamsOptions | None = None) -> None:
+    try:
+        if options is None:
+            options = TeamsOptions.from_settings(app.settings)
+        else:
+            options.validate()
+    except TeamsConfigError as exc:
+        # A configuration that cannot work stops the start, with the reason and no traceback.
+        raise SystemExit(f"Microsoft Teams: {exc}") from None
+    if options is None:
+        return
+    service = TeamsService(app, options)
+    web_app[SERVICE_KEY] = service
+    web_app.router.add_post("/api/messages", service.handle_request)
+    from bot.teams.delivery import TeamsDeliverer
+
+    delivery.register("teams", TeamsDeliverer(service))
+    if options.anonymous:
+        log.warning("Teams: TEAMS_ALLOW_ANONYMOUS=1 - requests to /api/messages are NOT authenticated (development only)")
+
+
+def card_activity(card: cards.Card, summary: str, activity_id: str | None = None) -> Activity:
+    activity = Activity(type=ActivityTypes.message,
+                        attachments=[Attachment(content_type=cards.CONTENT_TYPE, content=card)], summary=summary)
+    if activity_id:
+        activity.id = activity_id
+    return activity
+
+
+def reply_activities(reply: Reply, *, source: str | None = None, banner: str | None = None) -> list[Activity]:
+    summary = cards.summary(reply)
+    return [card_activity(c, summary) for c in cards.render(reply, source=source, banner=banner)]
+
+
+def plain(reply: Reply) -> str:
+    """A reply as the plain text Teams shows for a click's answer (no markdown there)."""
+    return "\n".join(line for line in [reply.title, *reply.lines] if line).replace("`", "")
+
+
+@dataclass
+class Outcome:
+    """What a click produced, and where it belongs.
+
+    `shared`: a change everyone in the conversation should see, so the clicked card is replaced
+    for all. `interactor`: a view for the one who clicked (a refreshed list, a form with errors).
+    `new`: something read (details, the next page), posted as a new message.
+    """
+
+    cards: list[cards.Card] = field(default_factory=list)
+    summary: str = ""
+    mode: str = "shared"
+    error: str | None = None
+
+
+class TeamsService:
+    def __init__(self, app: App, options: TeamsOptions) -> None:
+        self.app = app
+        self.options = options
+        self.auth_config = auth.agent_auth_configuration(options)
+        self.connections = auth.connection_manager(options, self.auth_config)
+        self.validator = auth.TokenValidator(self.auth_config, options.openid_metadata_url)
+        self.adapter = CloudAdapter(
+            channel_service_client_factory=RetryingClientFactory(self.connections, options.retry),
+            host_validator=OutboundHostValidator(enabled=options.check_service_url),
+        )
+        self.adapter.on_turn_error = self._on_turn_error
+        storage = MemoryStorage()  # the SDK wants one; everything that lasts is in the database
+        self.agent: AgentApplication[TurnState] = AgentApplication[TurnState](
+            ApplicationOptions(
+                storage=storage,
+                bot_app_id=options.app_id or "",
+                start_typing_timer=False,
+                remove_recipient_mention=True,
+                proactive=ProactiveOptions(storage=storage),
+            ),
+            connection_manager=self.connections,
+        )
+        self._routes()
+
+    @property
+    def app_id(self) -> str:
+        return self.options.app_id or ""
+
+    # --- HTTP ------------------------------------------------------------------------------------
+
+    async def handle_request(self, request: web.Request) -> web.StreamResponse:
+        identity = await auth.authenticate(request, self.auth_config, self.validator)
+        if isinstance(identity, web.StreamResponse):
+            return identity
+        request["claims_identity"] = identity
+        try:
+            response = await start_agent_process(request, self.agent, self.adapter)
+        except ValueError:  # an activity the SDK cannot read (pydantic validation)
+            log.warning("Teams: unreadable activity refused")
+            return web.json_response({"error": "Bad request"}, status=400)
+        return response or web.Response(status=202)
+
+    # --- routes ----------------------------------------------------------------------------------
+
+    def _routes(self) -> None:
+        agent = self.agent
+        agent.before_turn(self._same_tenant)
+        agent.adaptive_card.action_execute(cards.VERB)(self.on_execute)
+        agent.adaptive_card.action_submit("command", submit_filter=cards.KIND)(self.on_submit)
+        agent.adaptive_card.action_submit("form", submit_filter=cards.KIND)(self.on_submit)
+        agent.activity(ActivityTypes.message, rank=RouteRank.LAST)(self.on_message)
+        agent.activity(ActivityTypes.conversation_update)(self.on_conversation_update)
+        agent.installation_update()(self.on_installation_update)
+        agent.error(self._on_app_error)
+
+    async def _same_tenant(self, context: TurnContext, state: TurnState) -> bool:
+        """The app is single-tenant: an activity that names another tenant is ignored."""
+        if not self.options.tenant_id:
+            return True
+        activity = context.activity
+        data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        tenant = (data.get("tenant") or {}).get("id") if isinstance(data.get("tenant"), dict) else None
+        tenant = tenant or (activity.conversation.tenant_id if activity.conversation else None)
+        if tenant and tenant.lower() != self.options.tenant_id.lower():
+            log.warning("Teams: activity from another tenant ignored")
+            return False
+        return True
+
+    async def on_message(self, context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        seen = incoming.read(activity)
+        await self.remember(context, seen)
+        text = (activity.text or "").strip()
+        if not text:
+            reply = error_reply(t("teams.bad_action") if activity.value is not None else t("teams.no_text"))
+            await context.send_activities(reply_activities(reply))
+            return
+        reply = await self.handle(seen, text)
+        await context.send_activities(reply_activities(reply, source=text))
+
+    async def on_execute(self, context: TurnContext, state: TurnState, data: Any) -> AdaptiveCardInvokeResponse:
+        seen = incoming.read(context.activity)
+        await self.remember(context, seen)
+        outcome = await self.perform(seen, cards.parse_action(data))
+        if outcome.error is not None:
+            return factory.message(outcome.error.replace("`", ""))  # shown as plain text
+        first, rest = outcome.cards[0], outcome.cards[1:]
+        if outcome.mode == "new":
+            await context.send_activities([card_activity(c, outcome.summary) for c in outcome.cards])
+            return factory.message(outcome.summary)
+        if outcome.mode == "shared":
+            await self._replace(context, first, outcome.summary)
+        if rest:
+            await context.send_activities([card_activity(c, outcome.summary) for c in rest])
+        return factory.adaptive_card(first)  # type: ignore[arg-type]  # the SDK types the card as str
+
+    async def on_submit(self, context: TurnContext, state: TurnState, data: Any) -> None:
+        seen = incoming.read(context.activity)
+        await self.remember(context, seen)
+        outcome = await self.perform(seen, cards.parse_action(data))
+        if outcome.error is not None:
+            await context.send_activities(reply_activities(error_reply(outcome.error)))
+            return
+        pending = outcome.cards
+        if outcome.mode != "new" and await self._replace(context, pending[0], outcome.summary):
+            pending = pending[1:]
+        if pending:
+            await context.send_activities([card_activity(c, outcome.summary) for c in pending])
+
+    async def _replace(self, context: TurnContext, card: cards.Card, summary: str) -> bool:
+        """Update the clicked card in place (PUT …/activities/{id}); False when there is none to update."""
+        card_id = context.activity.reply_to_id
+        if not card_id:
+            return False
+        try:
+            await context.update_activity(card_activity(card, summary, card_id))
+        except Exception as exc:  # the click still gets its answer; only the old card stays as it was
+            log.warning("Teams: could not update the clicked card: %s", exc.__class__.__name__)
+            return False
+        return True
+
+    async def on_conversation_update(self, context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        seen = incoming.read(activity)
+        if bot_id and any(m.id == bot_id for m in activity.members_removed or []):
+            await asyncio.to_thread(incoming.delete_reference, self.app.sessions, seen.conversation_id)
+            return
+        await self.remember(context, seen)
+        if bot_id and any(m.id == bot_id for m in activity.members_added or []):
+            welcome = Reply(title=t("teams.welcome_title"), lines=[t("teams.welcome")])
+            await context.send_activities(reply_activities(welcome))
+
+    async def on_installation_update(self, context: TurnContext, state: TurnState) -> None:
+        seen = incoming.read(context.activity)
+        if (context.activity.action or "").startswith("remove"):
+            await asyncio.to_thread(incoming.delete_reference, self.app.sessions, seen.conversation_id)
+            return
+        await self.remember(context, seen)
+
+    # --- running commands ------------------------------------------------------------------------
+
+    async def remember(self, context: TurnContext, seen: incoming.Incoming) -> None:
+        if not seen.conversation_id:
+            return
+        reference = incoming.reference_json(context.activity, context.identity, seen.kind)
+        try:
+            await asyncio.to_thread(incoming.save_reference, self.app.sessions, seen.conversation_id, seen.kind,
+                                    reference, seen.actor, self.app.clock())
+        except Exception as exc:  # answering matters more than remembering; the next message retries
+            log.warning("Teams: conversation reference not stored: %s", exc.__class__.__name__)
+
+    async def handle(self, seen: incoming.Incoming, text: str,
+                     run: Callable[[Context], Reply] | None = None) -> Reply:
+        return await asyncio.to_thread(self.app.handle, text, seen.actor, configure=seen.configure, run=run)
+
+    async def perform(self, seen: incoming.Incoming, action: cards.CardAction | None) -> Outcome:
+        if action is None:
+            return Outcome(error=t("teams.bad_action"))
+        if action.kind == "form":
+            return await self._submit_form(seen, action)
+        if action.missing is not None:
+            return Outcome(error=t("teams.ask_missing", label=action.missing))
+        reply = await self.handle(seen, action.command)
+        if reply.error:
+            return Outcome(error=plain(reply))
+        summary = cards.summary(reply)
+        if reply.private:
+            return Outcome(cards.render(reply, source=action.command), summary, mode="new")
+        if action.source:
+            listing = await self.handle(seen, action.source)
+            if not listing.error and listing.form is None:
+                banner = reply.title or summary
+                return Outcome(cards.render(listing, source=action.source, banner=banner), summary, mode="interactor")
+        return Outcome(cards.render(reply), summary, mode="shared")
+
+    async def _submit_form(self, seen: incoming.Incoming, action: cards.CardAction) -> Outcome:
+        def submit(ctx: Context) -> Reply:
+            return forms.submit(ctx, action.form_id, action.values, action.form_context)
+
+        reply = await self.handle(seen, "", run=submit)
+        if reply.field_errors and action.opener:
+            opened = await self.handle(seen, action.opener)
+            if opened.form is not None and opened.form.id == action.form_id:
+                card = cards.render_form(opened.form, title=reply.title, values=action.values,
+                                         errors=reply.field_errors, opener=action.opener)
+                return Outcome([card], cards.summary(reply), mode="interactor")
+        if reply.error:
+            return Outcome(error=plain(reply))
+        return Outcome(cards.render(reply), cards.summary(reply), mode="shared")
+
+    # --- errors ----------------------------------------------------------------------------------
+
+    async def _on_app_error(self, context: TurnContext, error: Exception) -> None:
+        log.error("Teams: turn failed: %s", error.__class__.__name__, exc_info=error)
+        if context.activity.type == ActivityTypes.message:
+            try:  # best effort: when the Bot Connector itself is down this fails too
+                await context.send_activities(reply_activities(error_reply(t("router.internal_error"))))
+            except Exception:
+                log.warning("Teams: could not send the apology either")
+
+    async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        # Replaces the SDK default, which posts the exception text into the conversation.
+        log.error("Teams: adapter error: %s", error.__class__.__name__, exc_info=error)
+
+
+SERVICE_KEY = web.AppKey("oppfolging_teams", TeamsService)
