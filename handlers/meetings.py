@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import String, cast, exists, or_, select
 
@@ -735,3 +735,8 @@ def _release(ctx: Context, cancelled: Meeting, candidates: list[Action]) -> Dead
             changes.unresolved.append(action.id)
     ctx.session.flush()
     return changes
+
+
+def all_day_bounds(day: date, ctx: Context, days: int = 1) -> tuple[datetime, datetime]:
+    """An all-day meeting runs from local midnight to the local midnight `days` later."""
+    return at_local(day, time(0), ctx.tz), at_local(day + timedelta(days=days), time(0), ctx.tz)
