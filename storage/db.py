@@ -6,12 +6,15 @@ writes, foreign keys on); PostgreSQL is used when several replicas share a datab
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///data/oppfolging.sqlite"
@@ -86,6 +89,53 @@ def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     command.downgrade(alembic_config(engine), revision)
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration, read from the version files without loading Alembic.
+
+    None when that is not one clear head (then callers let Alembic decide). Used so that a start
+    on an up-to-date database skips Alembic altogether (~0.2 s of every `oppfolging` command).
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError):
+            return None
+        values: dict[str, object] = {}
+        for node in tree.body:
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
+                node.target if isinstance(node, ast.AnnAssign) else None)
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value is not None:
+                try:
+                    values[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    return None
+        revision, down = values.get("revision"), values.get("down_revision")
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        for parent in (down if isinstance(down, tuple | list) else (down,)):
+            if isinstance(parent, str):
+                parents.add(parent)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    """True when the database is already at the newest migration (a cheap check, no Alembic)."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:  # no alembic_version table yet: a new database
+        return False
+    return list(versions) == [head]
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from storage.db import session_factory, transaction, upgrade
+from storage.db import is_up_to_date, session_factory, transaction, upgrade
 from storage.models import Party
 from storage.registry import REGISTRY
 
@@ -39,8 +39,30 @@ def sync_registry(session: Session, now: datetime) -> int:
     return changed
 
 
+# Any constant: the PostgreSQL advisory lock that serialises schema upgrades of several replicas.
+MIGRATION_LOCK = 7_141_300_842
+
+
 def init_database(engine: Engine, now: datetime) -> int:
-    """Migrate to the newest schema and load the registry; safe to run again at any time."""
-    upgrade(engine)
+    """Migrate to the newest schema and load the registry; safe to run again at any time.
+
+    Several replicas may start at once on one PostgreSQL database: they take turns through an
+    advisory lock, so two never run the same migration or insert the same registry party.
+    """
+    if engine.dialect.name != "postgresql":
+        return _init(engine, now)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        conn.commit()
+        try:
+            return _init(engine, now)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            conn.commit()
+
+
+def _init(engine: Engine, now: datetime) -> int:
+    if not is_up_to_date(engine):
+        upgrade(engine)
     with transaction(session_factory(engine)) as session:
         return sync_registry(session, now.replace(tzinfo=None))
