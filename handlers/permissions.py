@@ -14,6 +14,8 @@ from handlers.errors import PermissionDenied
 from storage.models import Action
 
 MEMBER_OPERATIONS = frozenset({"complete", "reopen", "postpone", "deadline", "comment", "start", "snooze"})
+# Operations on a party rather than an action: members of the party (or of a group it belongs to) and admins.
+PARTY_OPERATIONS = frozenset({"subscribe"})
 ADMIN_OPERATIONS = frozenset({"cancel", "edit", "manage_parties", "manage_meetings", "import"})
 
 
@@ -50,3 +52,21 @@ def require(ctx: Context, operation: str, action: Action | None = None) -> None:
             t("perm.members_only", operation=t(f"perm.op.{operation}"), parties=parties),
             suggestions=(t("perm.join_hint"),),
         )
+
+
+def require_party(ctx: Context, operation: str, party_key: str) -> None:
+    """Raise `PermissionDenied` unless the user is an admin or belongs to `party_key` (directly, through
+    a group containing it, or to a member of it when it is a group)."""
+    if ctx.is_admin:
+        return
+    mine: set[str] = set()
+    for key in ctx.my_party_keys:
+        mine.add(key)
+        mine.update(ctx.resolver.expand(key, ctx.today))
+    target = {party_key, *ctx.resolver.expand(party_key, ctx.today)}
+    if mine & target:
+        return
+    raise PermissionDenied(
+        t("perm.members_only", operation=t(f"perm.op.{operation}"), parties=ctx.resolver.name(party_key)),
+        suggestions=(t("perm.join_hint"),),
+    )

@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "handlers.membership_commands",
     "handlers.meeting_commands",
     "handlers.importing",
+    "handlers.subscription_commands",
 )
 
 # Text that is no command (a question in plain words) goes here when a module provides it.
