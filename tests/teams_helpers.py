@@ -14,12 +14,13 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, ClassVar, TypeVar
 
 import jwt
+import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from microsoft_agents.hosting.core import AccessTokenProviderBase, AgentAuthConfiguration
@@ -30,6 +31,7 @@ from bot.server import build_web_app
 from bot.teams import service as teams_service
 from bot.teams.options import TeamsOptions
 from bot.teams.retry import RetryPolicy
+from tests.conftest import NOW
 from tests.fake_teams import FakeBotConnector
 
 T = TypeVar("T")
@@ -351,3 +353,21 @@ def action_for(card: dict[str, Any], command: str) -> dict[str, Any]:
 
 def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {e["id"]: e for e in walk(card) if str(e.get("type", "")).startswith("Input.")}
+
+
+# --- fixtures (import them into a test module to use them) ---------------------------------------
+
+
+@pytest.fixture(name="teams")
+def teams_fixture(db_url: str) -> Iterator[TeamsHarness]:
+    harness = TeamsHarness(db_url, NOW)
+    yield harness
+    harness.close()
+
+
+@pytest.fixture(name="teams_sqlite")
+def teams_sqlite_fixture(sqlite_url: str) -> Iterator[TeamsHarness]:
+    """For tests about HTTP and tokens, where the database engine makes no difference."""
+    harness = TeamsHarness(sqlite_url, NOW)
+    yield harness
+    harness.close()

@@ -94,8 +94,7 @@ class TeamsDeliverer:
         )
         reference = opened.conversation_reference
         reference.user = ChannelAccount(id=aad_object_id, aad_object_id=aad_object_id)
-        stored = Conversation(opened.claims, reference).store_item_to_json()
-        stored.pop("_span_context", None)
+        stored = incoming.stored_json(Conversation(opened.claims, reference))
         person = Actor(incoming.PLATFORM, aad_object_id, "")
         await asyncio.to_thread(incoming.save_reference, service.app.sessions, reference.conversation.id, "personal",
                                 stored, person, service.app.clock())

@@ -105,9 +105,19 @@ def reference_json(activity: Activity, identity: ClaimsIdentity | None, kind: st
         reference.conversation.id = base_conversation_id(reference.conversation.id)
     if kind != "personal":
         reference.user = None
-    stored = Conversation(identity or {}, reference).store_item_to_json()
+    return _stored(Conversation(identity or {}, reference))
+
+
+def _stored(conversation: Conversation) -> dict[str, Any]:
+    stored = conversation.store_item_to_json()
     stored.pop("_span_context", None)
+    stored["conversation_reference"] = {k: v for k, v in stored["conversation_reference"].items() if v is not None}
     return stored
+
+
+def stored_json(conversation: Conversation) -> dict[str, Any]:
+    """A conversation (e.g. one the bot just opened) as it is kept in `ConversationRef.reference`."""
+    return _stored(conversation)
 
 
 def load_conversation(reference: dict[str, Any]) -> Conversation:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_exceptions import NotAppKeyWarning
 from microsoft_agents.activity import (
     Activity,
     ActivityTypes,
@@ -140,7 +142,10 @@ class TeamsService:
         identity = await auth.authenticate(request, self.auth_config, self.validator)
         if isinstance(identity, web.StreamResponse):
             return identity
-        request["claims_identity"] = identity
+        with warnings.catch_warnings():
+            # The SDK's request adapter reads this plain string key, so it cannot be a web.RequestKey.
+            warnings.simplefilter("ignore", NotAppKeyWarning)
+            request["claims_identity"] = identity
         try:
             response = await start_agent_process(request, self.agent, self.adapter)
         except ValueError:  # an activity the SDK cannot read (pydantic validation)
