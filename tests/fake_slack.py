@@ -26,6 +26,7 @@ class Call:
     method: str
     params: dict[str, Any]
     token: str = ""
+    result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Failure:
     status: int
     retry_after: int | None = None
     remaining: int = 1
+    after: int = 0  # calls to let through first
 
 
 @dataclass
@@ -61,9 +63,11 @@ class FakeSlack:
 
     # --- set-up and inspection (from the test thread) -------------------------------------------
 
-    def fail_next(self, method: str, *, status: int = 429, retry_after: int | None = None, times: int = 1) -> None:
+    def fail_next(self, method: str, *, status: int = 429, retry_after: int | None = None, times: int = 1,
+                  after: int = 0) -> None:
+        """Answer the next `times` calls of `method` (after letting `after` through) with `status`."""
         with self._cond:
-            self._failures.append(Failure(method, status, retry_after, times))
+            self._failures.append(Failure(method, status, retry_after, times, after))
 
     def add_usergroup(self, handle: str, users: list[str]) -> None:
         self.usergroups.append(Usergroup(f"S{len(self.usergroups) + 1:04d}", handle, users))
@@ -86,6 +90,10 @@ class FakeSlack:
     def of(self, method: str) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.method == method]
+
+    def opened_view(self) -> dict[str, Any]:
+        """The last modal the bot opened, as Slack holds it (with its id and hash)."""
+        return self.wait_calls("views.open")[-1].result["view"]
 
     def response_url(self) -> str:
         return f"{self.url}/response/{next(self._counter)}"
@@ -124,17 +132,19 @@ class FakeSlack:
         call = Call(method, params, token)
         with self._cond:
             failure = next((f for f in self._failures if f.method == method and f.remaining > 0), None)
-            if failure is not None:
+            if failure is not None and failure.after > 0:
+                failure.after -= 1
+                failure = None
+            elif failure is not None:
                 failure.remaining -= 1
         if failure is not None:
             self._record(self.refused, call)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             error = "ratelimited" if failure.status == 429 else "internal_error"
             return web.json_response({"ok": False, "error": error}, status=failure.status, headers=headers)
+        call.result = {"ok": False, "error": self.errors[method]} if method in self.errors else self._answer(method, params)
         self._record(self.calls, call)
-        if method in self.errors:
-            return web.json_response({"ok": False, "error": self.errors[method]})
-        return web.json_response(self._answer(method, params))
+        return web.json_response(call.result)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         n = next(self._counter)

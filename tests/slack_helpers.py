@@ -76,11 +76,12 @@ class Slack:
     """One running service with its fake Slack; methods send what Slack would send."""
 
     def __init__(self, loop: LoopThread, db_url: str, *, usergroups: tuple[tuple[str, str], ...] = (("au", "au"),),
-                 app_token: str | None = None, signing: bool = True, now: datetime = NOW) -> None:
+                 app_token: str | None = None, signing: bool = True, now: datetime = NOW,
+                 secret: str | None = None) -> None:
         self.loop = loop
         self.fake = FakeSlack()
         self.fake_runner, self.fake.url = loop.run(serve(self.fake.web_app()))
-        self.secret = secrets.token_hex(16)
+        self.secret = secret or secrets.token_hex(16)
         self.settings = Settings(
             database_url=db_url,
             admins=frozenset({"slack:UADMIN"}),
@@ -169,8 +170,10 @@ class Slack:
         return self.post_payload(payload)
 
     def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U0KARI",
-               view_id: str = "VMODAL1", view_hash: str = "h1") -> tuple[int, dict[str, Any]]:
+               view_id: str | None = None, view_hash: str | None = None) -> tuple[int, dict[str, Any]]:
         """Submit a modal the bot opened, with {field: value}; returns the HTTP status and the JSON answer."""
+        view_id = view_id or view.get("id") or "VMODAL1"
+        view_hash = view_hash or view.get("hash") or "h1"
         payload = {
             "type": "view_submission", "team": {"id": "T0001", "domain": "testlag"},
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0001"},

@@ -123,7 +123,7 @@ def test_quick_add_with_bad_date_saves_nothing(slack: Slack) -> None:
 def open_new_form(slack: Slack, **command: str) -> tuple[str, dict]:
     slack.command("ny", trigger_id="7001.1.form", **command)
     call = slack.fake.wait_calls("views.open")[-1]
-    return call.params["trigger_id"], call.params["view"]
+    return call.params["trigger_id"], call.result["view"]
 
 
 def test_ny_without_text_opens_a_modal(slack: Slack) -> None:

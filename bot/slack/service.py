@@ -171,6 +171,8 @@ class SlackService:
             log.exception("Slack Socket Mode could not connect")
 
     async def stop(self, web_app: web.Application) -> None:
+        if delivery.DELIVERERS.get("slack") is self.deliverer:
+            del delivery.DELIVERERS["slack"]  # nothing may send through a service that is gone
         if self._socket_task is not None:
             self._socket_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

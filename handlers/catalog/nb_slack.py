@@ -5,7 +5,7 @@ TEXTS = {
     "slack.fallback": "Oppfølging",
     "slack.continued": "Fortsettelse, del {part} av {parts}",
     "slack.overdue": "forfalt",
-    "slack.changed_by": "{what} (av <@{user}>)",
+    "slack.changed_by": "✔️ {what} (av <@{user}>)",
     "slack.open_form": "Åpne skjema",
     "slack.form_hint": "Trykk på knappen for å fylle ut skjemaet.",
     "slack.button_outdated": "Denne knappen er utdatert. Skriv kommandoen på nytt, f.eks. `/oppfølging liste`.",

@@ -1,0 +1,50 @@
+"""Socket Mode: the service connects to the fake Slack's websocket when SLACK_APP_TOKEN is set, and handles envelopes."""
+
+from __future__ import annotations
+
+import secrets
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bot.slack.service import SLACK_KEY
+from tests.slack_helpers import LoopThread, Slack, all_text, loop_fixture  # noqa: F401
+
+
+def test_serve_connects_in_socket_mode_and_answers_a_command(loop_thread: LoopThread, db_url: str) -> None:
+    app_token = "xapp-test-" + secrets.token_hex(8)
+    harness = Slack(loop_thread, db_url, app_token=app_token, signing=False)
+    try:
+        service = harness.web_app[SLACK_KEY]
+        harness.fake.wait_for(lambda fake: fake.socket_connected)
+        assert isinstance(service.socket_handler, AsyncSocketModeHandler)
+        assert service.socket_handler.app is service.bolt
+        assert harness.fake.of("apps.connections.open")[0].token == app_token
+        # Without a signing secret there is no HTTP endpoint to forge requests against.
+        assert "/slack/events" not in [r.canonical for r in harness.web_app.router.resources()]
+
+        envelope = {
+            "envelope_id": "env-0001", "type": "slash_commands", "accepts_response_payload": True,
+            "payload": {
+                "token": "legacy-unused", "team_id": "T0001", "channel_id": "C0FORUM", "channel_name": "samhandling",
+                "user_id": "U0KARI", "user_name": "kari", "command": "/oppfølging",
+                "text": "ny AU: Lage presentasjon til vårmøtet innen 1. mars", "api_app_id": "A0001",
+                "response_url": harness.fake.response_url(), "trigger_id": "55.1.socket",
+            },
+        }
+        loop_thread.run(harness.fake.send_envelope(envelope))
+        harness.fake.wait_for(lambda fake: any(m.get("envelope_id") == "env-0001" for m in fake.socket_messages))
+        answer = harness.fake.wait_responses(1)[0]
+        assert answer["response_type"] == "in_channel"
+        assert "Registrert som punkt 1" in all_text(answer["blocks"])
+
+        event = {
+            "envelope_id": "env-0002", "type": "events_api", "accepts_response_payload": False,
+            "payload": {"type": "event_callback", "team_id": "T0001", "api_app_id": "A0001", "event_id": "Ev0SOCK",
+                        "event": {"type": "app_home_opened", "user": "U0KARI", "tab": "home", "channel": "D0KARI"}},
+        }
+        loop_thread.run(harness.fake.send_envelope(event))
+        published = harness.fake.wait_calls("views.publish")[0]
+        assert published.params["user_id"] == "U0KARI"
+    finally:
+        harness.close()
+    assert service.socket_handler.client.closed  # `serve` shutting down closes the connection
