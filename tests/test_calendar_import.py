@@ -67,7 +67,7 @@ def stored(bot: Bot) -> dict[str, Meeting]:
         rows = session.scalars(select(Meeting)).all()
         for row in rows:
             session.expunge(row)
-        return {row.uid or "": row for row in rows}
+        return {row.uid or f"#{row.id}": row for row in rows}
 
 
 def local(moment: datetime) -> str:
