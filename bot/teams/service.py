@@ -27,6 +27,7 @@ from microsoft_agents.activity import (
     ActivityTypes,
     AdaptiveCardInvokeResponse,
     Attachment,
+    InvokeResponse,
 )
 from microsoft_agents.hosting.aiohttp import CloudAdapter, start_agent_process
 from microsoft_agents.hosting.core import (
@@ -159,6 +160,7 @@ class TeamsService:
         agent = self.agent
         agent.before_turn(self._same_tenant)
         agent.adaptive_card.action_execute(cards.VERB)(self.on_execute)
+        agent.invoke("adaptiveCard/action", rank=RouteRank.LAST)(self.on_foreign_execute)
         agent.adaptive_card.action_submit("command", submit_filter=cards.KIND)(self.on_submit)
         agent.adaptive_card.action_submit("form", submit_filter=cards.KIND)(self.on_submit)
         agent.activity(ActivityTypes.message, rank=RouteRank.LAST)(self.on_message)
@@ -206,6 +208,12 @@ class TeamsService:
         if rest:
             await context.send_activities([card_activity(c, outcome.summary) for c in rest])
         return factory.adaptive_card(first)  # type: ignore[arg-type]  # the SDK types the card as str
+
+    async def on_foreign_execute(self, context: TurnContext, state: TurnState) -> None:
+        """A card action that is not ours, or not readable: still an answer, and nothing runs."""
+        response = factory.message(t("teams.bad_action").replace("`", ""))
+        await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(
+            status=200, body=response.model_dump(mode="json", by_alias=True, exclude_none=True))))
 
     async def on_submit(self, context: TurnContext, state: TurnState, data: Any) -> None:
         seen = incoming.read(context.activity)
