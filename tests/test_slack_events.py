@@ -228,3 +228,11 @@ def test_slacks_published_example_is_accepted_by_the_service(loop_thread: LoopTh
         assert status == 401
     finally:
         harness.close()
+
+
+def test_the_events_url_verification_is_answered(slack: Slack) -> None:
+    import json
+
+    status, body = slack.post(json.dumps({"token": "legacy-unused", "challenge": "utfordring-123",
+                                          "type": "url_verification"}), "application/json")
+    assert status == 200 and "utfordring-123" in body

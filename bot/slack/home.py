@@ -25,10 +25,12 @@ def home_reply(ctx: Context) -> Reply:
     lines = []
     for meeting in upcoming(ctx)[:MEETINGS_SHOWN]:
         when = format_datetime(meeting.starts_at, ctx.tz)
-        if meeting.place:
-            lines.append(t("slack.home.meeting_place", when=when, title=meeting.title, place=meeting.place))
+        # The lines are mrkdwn (bold dates), so what came from users is escaped here.
+        title, place = escape(meeting.title), escape(meeting.place or "")
+        if place:
+            lines.append(t("slack.home.meeting_place", when=when, title=title, place=place))
         else:
-            lines.append(t("slack.home.meeting", when=when, title=meeting.title))
+            lines.append(t("slack.home.meeting", when=when, title=title))
     meetings = Section(title=t("slack.home.meetings"), lines=lines or [t("slack.home.no_meetings")])
     return Reply(title=t("mine.title"), lines=[t("slack.home.intro"), *mine.lines],
                  sections=[*mine.sections, meetings], buttons=mine.buttons, data=mine.data)

@@ -101,7 +101,7 @@ class SlackService:
     ) -> Reply:
         """`App.handle` in a worker thread (the database is synchronous), as the Slack user."""
         name = await self._bounded(self.names.name(origin.user, origin.user_name), origin.user_name)
-        parties = await self._bounded(self.usergroups.parties_of(origin.user), ())
+        parties = await self.usergroups.parties_of(origin.user, wait=LOOKUP_TIMEOUT)
         actor = Actor("slack", origin.user, name or origin.user_name or "")
 
         def configure(ctx: Context) -> None:

@@ -8,6 +8,7 @@ last known members are used (and nobody gains rights from a group that was never
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -37,30 +38,31 @@ class UsergroupParties:
         self.clock = clock
         self._members: dict[str, frozenset[str]] = {}  # party key -> user ids
         self._next_refresh = 0.0
-        self._lock = asyncio.Lock()
+        self._refreshing: asyncio.Future[None] | None = None
 
     @property
     def enabled(self) -> bool:
         return bool(self.mapping)
 
-    async def parties_of(self, user_id: str) -> tuple[str, ...]:
+    async def parties_of(self, user_id: str, *, wait: float = 1.5) -> tuple[str, ...]:
+        """The mapped parties `user_id` belongs to; waits at most `wait` seconds for a refresh."""
         if not self.enabled:
             return ()
-        await self._refresh_if_stale()
+        if self.clock() >= self._next_refresh and (self._refreshing is None or self._refreshing.done()):
+            self._refreshing = asyncio.ensure_future(self._refresh())
+        if self._refreshing is not None and not self._refreshing.done():
+            # Shielded: a slow Slack delays this request a little, but the refresh goes on for the next ones.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._refreshing), wait)
         return tuple(sorted(key for key, users in self._members.items() if user_id in users))
 
-    async def _refresh_if_stale(self) -> None:
-        if self.clock() < self._next_refresh:
-            return
-        async with self._lock:
-            if self.clock() < self._next_refresh:
-                return  # another request refreshed while this one waited
-            try:
-                self._members = await self._fetch()
-                self._next_refresh = self.clock() + self.ttl
-            except API_ERRORS as exc:
-                log.warning("Slack user groups could not be read (%s); using the last known members", exc)
-                self._next_refresh = self.clock() + self.retry_after_failure
+    async def _refresh(self) -> None:
+        try:
+            self._members = await self._fetch()
+            self._next_refresh = self.clock() + self.ttl
+        except API_ERRORS as exc:
+            log.warning("Slack user groups could not be read (%s); using the last known members", exc)
+            self._next_refresh = self.clock() + self.retry_after_failure
 
     async def _fetch(self) -> dict[str, frozenset[str]]:
         listing = await self.client.usergroups_list(include_disabled=False)
