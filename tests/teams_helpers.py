@@ -141,6 +141,7 @@ class IdentityProvider:
         if service_url:
             payload["serviceurl"] = service_url
         payload |= claims
+        payload = {k: v for k, v in payload.items() if v is not None}  # `exp=None` leaves the claim out
         return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": self.kid})
 
 
@@ -180,12 +181,15 @@ class TeamsHarness:
     db_url: str
     now: Any
     anonymous: bool = False
+    check_service_url: bool = False
     loop: LoopThread = field(default_factory=LoopThread)
     connector: FakeBotConnector = field(default_factory=lambda: FakeBotConnector(BOT_TOKEN))
     idp: IdentityProvider = field(default_factory=IdentityProvider)
     waits: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.anonymous:
+            self.connector.expected_token = None  # a local emulator gets no bot token either
         self._connector_server = Server(self.loop, self.connector.app())
         self.connector.url = self._connector_server.url
         self._idp_server = Server(self.loop, self.idp.app())
@@ -207,7 +211,7 @@ class TeamsHarness:
             base = TeamsOptions(anonymous=True)
         else:
             base = TeamsOptions(app_id=APP_ID, app_password="test-secret", tenant_id=TENANT)
-        return replace(base, openid_metadata_url=self.idp.metadata_url, check_service_url=False,
+        return replace(base, openid_metadata_url=self.idp.metadata_url, check_service_url=self.check_service_url,
                        token_provider=StaticTokenProvider, retry=retry)
 
     def start(self) -> None:
