@@ -123,7 +123,14 @@ class ReminderRunner:
         self._platforms = frozenset(platforms) if platforms is not None else None
         self.hooks = hooks
         self.send_timeout = send_timeout
-        self._lock = asyncio.Lock()
+        self._lock_: asyncio.Lock | None = None
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        """One tick at a time in this process (created lazily: it belongs to the running loop)."""
+        if self._lock_ is None:
+            self._lock_ = asyncio.Lock()
+        return self._lock_
 
     @property
     def platforms(self) -> frozenset[str]:
@@ -242,7 +249,7 @@ class ReminderRunner:
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         """Everything due at `now`: this week's digest if not sent, new reminders, retries."""
-        async with self._lock:
+        async with self.lock:
             moment = as_utc(now or self.app.clock())
             report = TickReport()
             try:
@@ -297,7 +304,7 @@ class SchedulerService:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         # Let a tick that is sending finish its current message, so its claims are marked.
-        async with self.runner._lock:
+        async with self.runner.lock:
             pass
 
 

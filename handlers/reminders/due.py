@@ -196,8 +196,8 @@ def oldest_open_deadline(ctx: Context) -> date | None:
 
 
 def latest_stages(action: Action, days: list[date], policy: ReminderPolicy, tz: Any) -> list[Stage]:
-    """Per track, the latest stage sent on one of `days` that the action was registered for and
-    that is not silenced by a snooze."""
+    """Per track, the latest stage sent on one of `days` that the action existed for and that is not
+    silenced by a snooze."""
     assert action.deadline is not None
     day_set = set(days)
     created = as_utc(action.created_at)
@@ -207,7 +207,10 @@ def latest_stages(action: Action, days: list[date], policy: ReminderPolicy, tz: 
         if stage.send_on not in day_set:
             continue
         instant = send_instant(stage.send_on, policy, tz)
-        if instant < created or (snoozed is not None and instant < snoozed):
+        if instant < created:
+            continue
+        # A snooze silences the party's reminders; the escalation to AU is oversight and still goes.
+        if stage.track == PARTY and snoozed is not None and instant < snoozed:
             continue
         current = best.get(stage.track)
         if current is None or (stage.send_on, stage.order) > (current.send_on, current.order):

@@ -159,7 +159,7 @@ def _unwanted(session: Session, row: Notification, category: str, now: datetime,
             return "action closed"
         if action.deadline != row.due_on:
             return "deadline changed"
-        if action.snoozed_until and action.snoozed_until > at:
+        if category == "reminder" and action.snoozed_until and action.snoozed_until > at:
             return "snoozed"
         later = session.scalar(
             select(Notification.id).where(

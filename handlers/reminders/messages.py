@@ -93,8 +93,10 @@ def convener_reply(ctx: Context, meeting: Meeting, party: str, today: date, meet
     if meeting.place:
         lines.append(t("reminders.convener.where", place=meeting.place))
     days = (meeting_day - today).days
-    lines.append(t("reminders.convener.weeks", weeks=days // 7) if days % 7 == 0 and days >= 14
-                 else t("reminders.convener.days", days=days))
+    if days % 7 == 0 and days >= 14:
+        lines.append(t("reminders.convener.weeks", weeks=days // 7))
+    else:
+        lines.append(t("reminders.convener.days", days=days) if days > 1 else t("reminders.convener.tomorrow"))
     lines.append(t("reminders.convener.rule_national" if meeting.kind.startswith("national")
                    else "reminders.convener.rule_regional"))
     if moved:
