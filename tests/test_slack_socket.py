@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
+import subprocess
+from pathlib import Path
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.slack.service import SLACK_KEY
-from tests.slack_helpers import LoopThread, Slack, all_text, loop_fixture  # noqa: F401
+from tests.conftest import ROOT
+from tests.fake_slack import FakeSlack
+from tests.slack_helpers import LoopThread, Slack, all_text, loop_fixture, serve  # noqa: F401
 
 
 def test_serve_connects_in_socket_mode_and_answers_a_command(loop_thread: LoopThread, db_url: str) -> None:
@@ -48,3 +54,37 @@ def test_serve_connects_in_socket_mode_and_answers_a_command(loop_thread: LoopTh
     finally:
         harness.close()
     assert service.socket_handler.client.closed  # `serve` shutting down closes the connection
+
+
+def test_the_oppfolging_serve_process_connects_in_socket_mode(loop_thread: LoopThread, tmp_path: Path) -> None:
+    """The real `oppfolging serve` command, as `make run` starts it with two tokens in the environment."""
+    fake = FakeSlack()
+    runner, fake.url = loop_thread.run(serve(fake.web_app()))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "TEAMS_", "MICROSOFT_"))}
+    env.update({
+        "SLACK_BOT_TOKEN": "xoxb-test-" + secrets.token_hex(8), "SLACK_APP_TOKEN": "xapp-test-" + secrets.token_hex(8),
+        "SLACK_API_URL": fake.url + "/api/", "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite'}",
+    })
+    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "oppfolging"), "serve", "--host", "127.0.0.1",
+                                "--port", str(port)], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        fake.wait_for(lambda f: f.socket_connected, timeout=30)
+        envelope = {
+            "envelope_id": "env-serve", "type": "slash_commands", "accepts_response_payload": True,
+            "payload": {"team_id": "T0001", "channel_id": "C0FORUM", "user_id": "U0KARI", "user_name": "kari",
+                        "command": "/oppfolging", "text": "hjelp", "response_url": fake.response_url(),
+                        "trigger_id": "77.1.serve", "api_app_id": "A0001"},
+        }
+        loop_thread.run(fake.send_envelope(envelope))
+        answer = fake.wait_responses(1, timeout=20)[0]
+        assert "Oppfølging – hjelp" in all_text(answer["blocks"])
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=20)
+        loop_thread.run(fake.close_sockets())
+        loop_thread.run(runner.cleanup())
+    assert b"Traceback" not in errors, errors.decode(errors="replace")
