@@ -1,0 +1,131 @@
+"""Start-up: `oppfolging run "/oppfølging hjelp"` from a cold process, and `oppfolging serve` until
+`/healthz` answers. Also which imports dominate (`python -X importtime`) and whether any platform
+SDK is loaded on the `run` path (it should not be: they belong to `serve`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.common import ROOT, fmt_ms, log, table
+
+RUNS = 7
+PLATFORM_MODULES = ("aiohttp", "slack_bolt", "slack_sdk", "microsoft_agents", "msal", "apscheduler", "alembic")
+HELP = "/oppfølging hjelp"
+
+
+def _env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "MICROSOFT_"))}
+    env["DATABASE_URL"] = url
+    env["PYTHONDONTWRITEBYTECODE"] = "0"
+    return env
+
+
+def _oppfolging() -> list[str]:
+    return [sys.executable, "-m", "bot.cli"]
+
+
+def cold_runs(cmd: list[str], env: dict[str, str], runs: int = RUNS) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def import_profile(env: dict[str, str]) -> tuple[list[tuple[str, float]], list[str], float]:
+    """Top-level imports by cumulative time (ms), platform modules loaded, total import time (ms)."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bot.cli", "run", HELP],
+        env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    top: list[tuple[str, float]] = []
+    loaded: set[str] = set()
+    total = 0.0
+    for line in proc.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)", line)
+        if not m:
+            continue
+        name = m.group(4)
+        total += int(m.group(1)) / 1000
+        if len(m.group(3)) == 1:
+            top.append((name, int(m.group(2)) / 1000))
+        root = name.split(".")[0]
+        if root in PLATFORM_MODULES:
+            loaded.add(root)
+    top.sort(key=lambda item: -item[1])
+    return top[:8], sorted(loaded), total
+
+
+def serve_ready(url: str) -> float:
+    """Seconds from starting `oppfolging serve` until /healthz answers 200."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = _env(url)
+    start = time.perf_counter()
+    proc = subprocess.Popen([*_oppfolging(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - start < 30:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
+                    if resp.status == 200:
+                        return time.perf_counter() - start
+            except OSError:
+                time.sleep(0.01)
+        return float("nan")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def run(large: bool = False) -> str:
+    with tempfile.TemporaryDirectory(prefix="oppf_startup_") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'startup.sqlite'}"
+        env = _env(url)
+        subprocess.run([*_oppfolging(), "init"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        log("start-up: cold processes")
+        python_only = cold_runs([sys.executable, "-c", "pass"], env)
+        importing = cold_runs([sys.executable, "-c", "import bot.cli"], env)
+        run_help = cold_runs([*_oppfolging(), "run", HELP], env)
+        run_list = cold_runs([*_oppfolging(), "run", "/oppfølging liste"], env)
+        top, loaded, total = import_profile(env)
+        ready = [serve_ready(url) for _ in range(3)]
+    rows = [
+        ["`python -c pass` (interpreter alone)", fmt_ms(statistics.median(python_only) * 1000), fmt_ms(max(python_only) * 1000)],
+        ["`python -c 'import bot.cli'`", fmt_ms(statistics.median(importing) * 1000), fmt_ms(max(importing) * 1000)],
+        [f'`oppfolging run "{HELP}"`', fmt_ms(statistics.median(run_help) * 1000), fmt_ms(max(run_help) * 1000)],
+        ['`oppfolging run "/oppfølging liste"` (demo-free database)', fmt_ms(statistics.median(run_list) * 1000),
+         fmt_ms(max(run_list) * 1000)],
+        ["`oppfolging serve` until `/healthz` answers", fmt_ms(statistics.median(ready) * 1000), fmt_ms(max(ready) * 1000)],
+    ]
+    out = [
+        f"Cold processes on a migrated SQLite database, {RUNS} runs each (3 for `serve`); times in ms.",
+        "",
+        table(["command", "median", "slowest"], rows),
+        "",
+        f"`python -X importtime` of the `run` path: {total:.0f} ms of imports in all (importtime itself adds",
+        "overhead). The biggest top-level imports, cumulative:",
+        "",
+        table(["module", "ms"], [[f"`{name}`", f"{ms:.0f}"] for name, ms in top]),
+        "",
+        "Platform SDKs and service-only libraries loaded on the `run` path: "
+        + (", ".join(f"`{m}`" for m in loaded) if loaded else "none")
+        + f" (checked: {', '.join(f'`{m}`' for m in PLATFORM_MODULES)}).",
+    ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(run())

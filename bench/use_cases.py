@@ -1,0 +1,110 @@
+"""Handler-level latency: the chat commands through `App.handle` (no HTTP, no platform), with the
+number of SQL statements each one runs, at several table sizes on SQLite and PostgreSQL.
+
+This isolates what the database and the use cases cost; `bench/chat_http.py` adds the HTTP stack.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.common import (
+    NOW,
+    QueryCounter,
+    Samples,
+    backends,
+    count,
+    database,
+    fmt_ms,
+    log,
+    seed_engine,
+    sizes,
+    table,
+)
+from bot.app import App
+from bot.config import Settings
+from handlers.context import Actor
+
+USER = Actor("slack", "UBENCH", "Bench Bruker")
+REPEAT = 40
+TIME_BUDGET = 20.0  # seconds per command and size, whatever REPEAT says
+
+
+@dataclass
+class Case:
+    name: str
+    command: Callable[[int], str]  # iteration -> chat input
+
+
+def cases(n_actions: int) -> list[Case]:
+    # Ids spread over the table so that repeated `vis`/`ferdig` do not hit one hot row.
+    def some_id(i: int) -> int:
+        return 1 + (i * 7919) % n_actions
+
+    return [
+        Case("liste", lambda i: "/oppfølging liste"),
+        Case("liste AU", lambda i: "/oppfølging liste AU"),
+        Case("liste forfalt", lambda i: "/oppfølging liste forfalt"),
+        Case("liste side 5", lambda i: "/oppfølging liste side 5"),
+        Case("mine", lambda i: "/oppfølging mine"),
+        Case("vis N", lambda i: f"/oppfølging vis {some_id(i)}"),
+        Case("ny …", lambda i: f"/oppfølging ny AU: Sende brev nummer {i} til KDD innen 15. juni 2027"),
+        Case("ferdig N (button)", lambda i: f"ferdig {some_id(i + 1000)}"),
+        Case("hjelp", lambda i: "/oppfølging hjelp"),
+    ]
+
+
+def measure(url: str, n_actions: int) -> list[list[object]]:
+    engine = seed_engine(url, n_actions)
+    engine.dispose()
+    app = App(Settings(database_url=url, admins=frozenset({f"slack:{USER.external_id}"})), clock=lambda: NOW)
+    app.handle("/oppfølging medlem AU", USER)  # so that `mine` has something to show
+    counter = QueryCounter(app.engine)
+    rows: list[list[object]] = []
+    for case in cases(n_actions):
+        samples = Samples()
+        queries: list[int] = []
+        app.handle(case.command(10_000), USER)  # warm caches and the connection pool
+        deadline = time.perf_counter() + TIME_BUDGET
+        for i in range(REPEAT):
+            counter.reset()
+            start = time.perf_counter()
+            reply = app.handle(case.command(i), USER)
+            samples.add(time.perf_counter() - start)
+            queries.append(counter.count)
+            if reply.error:
+                log(f"  {case.name}: error reply {reply.title or reply.lines}")
+            if time.perf_counter() > deadline:
+                break
+        rows.append([case.name, fmt_ms(samples.median_ms()), fmt_ms(samples.p99_ms()), max(queries)])
+    counter.close()
+    app.close()
+    return rows
+
+
+def run(large: bool = False) -> str:
+    out = [
+        "Each chat input through `App.handle` (parse, permissions, one transaction, reply value; no HTTP).",
+        f"{REPEAT} runs per command after one warm-up; the 99th percentile of so few runs is the slowest one.",
+        "`queries` is the number of SQL statements per request, counted with SQLAlchemy's",
+        "`before_cursor_execute` event; it does not grow with the table.",
+        "",
+    ]
+    for backend in backends():
+        for n in sizes(large):
+            log(f"use cases: {backend}, {n} actions")
+            with database(backend, label="uc") as url:
+                rows = measure(url, n)
+            out.append(f"**{backend}, {count(n)} actions** (times in ms)")
+            out.append("")
+            out.append(table(["command", "median", "p99", "queries"], rows))
+            out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(run(large="--large" in sys.argv))
