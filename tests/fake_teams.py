@@ -24,6 +24,7 @@ class Call:
     body: Any
     authorization: str | None
     status: int  # what the fake answered
+    answer_id: str | None = None  # the message id it gave back
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -91,8 +92,11 @@ class FakeBotConnector:
         return call, refusal
 
     async def _send(self, request: web.Request) -> web.Response:
-        _, refusal = await self._record(request)
-        return refusal or web.json_response({"id": f"msg-{next(self._ids)}"})
+        call, refusal = await self._record(request)
+        if refusal:
+            return refusal
+        call.answer_id = f"msg-{next(self._ids)}"
+        return web.json_response({"id": call.answer_id})
 
     async def _update(self, request: web.Request) -> web.Response:
         call, refusal = await self._record(request)

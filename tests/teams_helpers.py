@@ -25,12 +25,15 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from microsoft_agents.hosting.core import AccessTokenProviderBase, AgentAuthConfiguration
 
+from bot import delivery
 from bot.app import App
 from bot.config import Settings
+from bot.delivery import Destination
 from bot.server import build_web_app
 from bot.teams import service as teams_service
 from bot.teams.options import TeamsOptions
 from bot.teams.retry import RetryPolicy
+from handlers.replies import Reply
 from tests.conftest import NOW
 from tests.fake_teams import FakeBotConnector
 
@@ -223,7 +226,20 @@ class TeamsHarness:
         self.service = web_app[teams_service.SERVICE_KEY]
         self.bot = Server(self.loop, web_app)
 
+    @property
+    def deliverer(self) -> Any:
+        found = delivery.deliverer_for("teams")
+        assert found is not None and found.service is self.service
+        return found
+
+    def deliver(self, destination: Destination, reply: Reply) -> str:
+        """Send through the registered Teams deliverer, in the service's event loop."""
+        return self.loop.run(self.deliverer.send(destination, reply))
+
     def stop(self) -> None:
+        if delivery.DELIVERERS.get("teams") is not None and getattr(delivery.DELIVERERS["teams"], "service", None) \
+                is getattr(self, "service", None):
+            del delivery.DELIVERERS["teams"]  # other tests must not find a deliverer of a stopped service
         if self.bot is not None:
             self.bot.stop()
             self.bot = None

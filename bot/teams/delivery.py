@@ -15,7 +15,7 @@ from datetime import datetime
 
 import aiohttp
 from microsoft_agents.activity import ChannelAccount, ConversationParameters
-from microsoft_agents.hosting.core import TurnContext, TurnState
+from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.app.proactive import Conversation, CreateConversationOptions
 
 from bot.delivery import DeliveryError, Destination
@@ -62,14 +62,26 @@ class TeamsDeliverer:
     async def _post(self, conversation: Conversation, reply: Reply) -> str:
         activities = reply_activities(reply)
         ids: list[str] = []
+        failure: BaseException | None = None
 
-        async def post(context: TurnContext, state: TurnState) -> None:
-            for activity in activities:
-                response = await context.send_activity(activity)
-                ids.append(response.id if response and response.id else "")
+        async def post(context: TurnContext) -> None:
+            nonlocal failure
+            try:
+                for activity in activities:
+                    response = await context.send_activity(activity)
+                    ids.append(response.id if response and response.id else "")
+            except Exception as exc:  # the adapter would only log it; the caller must see it
+                failure = exc
 
-        service = self.service
-        await service.agent.proactive.continue_conversation(service.adapter, conversation, post)
+        # The SDK's proactive turn with the claims stored with the reference; no turn state is
+        # loaded (a channel reference names no user, and nothing here needs state). Without an id
+        # the continuation makes the message a new post, not a reply to a made-up message id.
+        continuation = conversation.conversation_reference.get_continuation_activity()
+        continuation.id = None
+        await self.service.adapter.continue_conversation_with_claims(
+            Conversation.identity_from_claims(conversation.claims), continuation, post)
+        if failure is not None:
+            raise failure
         return next((i for i in ids if i), "")
 
     async def _open_personal_chat(self, aad_object_id: str) -> Conversation:
