@@ -290,7 +290,7 @@ def say(app: Any, text: str, user: str | None = None, *, now: Any, channel: str 
     if user is None:
         actor = Actor("console", "local", "lokal operatør")
     else:
-        platform, _, external = user.partition(":")
+        platform, _, external = user.partition(":") if ":" in user else ("console", "", user)
         actor = Actor(platform, external, external)
 
     def configure(ctx: Any) -> None:

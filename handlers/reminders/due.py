@@ -246,9 +246,10 @@ def _plan_stage(ctx: Context, plan: Plan, action: Action, stage: Stage, policy: 
     party_routes = router.routes_for(action.party_keys)
     if stage.track == PARTY:
         routes = party_routes
-        if not routes:
-            for key in action.party_keys:
+        for key in action.party_keys:
+            if not router.routes(key):  # this party would never hear of it: say so (CLI, overview)
                 plan.unroutable.append(Unroutable("reminder", key, action_id=action.id))
+        if not routes:
             return
     else:
         mine = {route.destination for route in party_routes}

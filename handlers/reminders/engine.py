@@ -10,13 +10,13 @@ Sending itself is the bot's business (`bot.scheduler`): handlers never talk to a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.clock import DEFAULT_TZ, as_utc, local_date
+from handlers.clock import DEFAULT_TZ, as_utc, at_local, local_date
 from handlers.context import Actor, Context
 from handlers.reminders import claims, state
 from handlers.reminders.digest import digest_instant, plan_weekly, week_label
@@ -42,11 +42,12 @@ def context(session: Session, now: datetime, config: EngineConfig) -> Context:
     return Context(session=session, actor=ENGINE_ACTOR, now=now, tz=config.tz, source="scheduler")
 
 
-def window_start(session: Session, now: datetime, policy: ReminderPolicy) -> datetime:
+def window_start(session: Session, now: datetime, policy: ReminderPolicy, tz: ZoneInfo) -> datetime:
     """Where this sweep's window begins: the last sweep, but never further back than `catch_up_days`."""
     swept = state.swept_until(session)
     if swept is None:
-        return now - timedelta(days=policy.first_run_days)
+        today = local_date(now, tz)
+        return at_local(today - timedelta(days=policy.first_run_days), time(0, 0), tz)
     return max(swept, now - timedelta(days=policy.catch_up_days))
 
 
@@ -57,7 +58,7 @@ def plan_sweep(session: Session, now: datetime, config: EngineConfig) -> Plan:
         return Plan(now=now, in_hours=False)
     ctx = context(session, now, config)
     router = Router(session, ctx.resolver, ctx.today)
-    start = window_start(session, now, config.policy)
+    start = window_start(session, now, config.policy, config.tz)
     if start >= now:
         return Plan(now=now, in_hours=True, window_start=start)
     return plan_reminders(ctx, now, config.policy, start, router, overview_destination(session, config.overview))

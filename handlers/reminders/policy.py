@@ -37,8 +37,8 @@ class ReminderPolicy:
     convener_days_before: int = 42  # KS / the county is reminded six weeks before the meeting
     # After downtime, stages at most this old are still considered (only the latest per action is sent).
     catch_up_days: int = 35
-    # A database that was never swept looks back this far on its first tick.
-    first_run_days: int = 7
+    # A database that was never swept starts with today's stages (plus this many earlier days).
+    first_run_days: int = 0
     # A claim not marked sent or failed after this long belongs to a dead process and is taken over.
     stale_after: timedelta = timedelta(minutes=10)
     retry_base: timedelta = timedelta(minutes=1)
