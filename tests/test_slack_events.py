@@ -155,7 +155,7 @@ def test_subscriptions_use_the_slack_channel(slack: Slack) -> None:
 
     with slack.app.sessions() as session:
         rows = session.scalars(select(Subscription)).all()
-        assert [(r.platform, r.channel_id) for r in rows] == [("slack", "C0AUKANAL")]
+        assert [(r.platform, r.channel_id, r.channel_name) for r in rows] == [("slack", "C0AUKANAL", "au-kanalen")]
     slack.command("avslutt-abonnement AU", channel="C0AUKANAL", channel_name="au-kanalen")
     slack.fake.wait_responses(3)
     with slack.app.sessions() as session:

@@ -17,7 +17,6 @@ TEXTS = {
     "slack.ask.text_label": "Kommentar",
     "slack.ask.missing_date": "Velg en dato.",
     "slack.ask.missing_text": "Skriv en kommentar.",
-    "slack.form.too_many_options": "Vis flere: skriv navnet på parten i `/oppfølging ny PART: …`.",
     # App Home
     "slack.home.intro": "Punktene til partene du er medlem av, forfalte først. "
     "Skriv `/oppfølging hjelp` for alle kommandoene.",
