@@ -44,8 +44,10 @@ def seed(engine: Engine, n_actions: int, *, today: date, due_today: int = 0, see
                 status = "open"
                 due_today -= 1
             else:
-                # Keep the due set small: avoid today and the reminder offsets near it.
-                offset = rng.choice([rng.randint(-400, -60), rng.randint(60, 400)])
+                # Keep the due set small: avoid today and the reminder offsets near it, and past
+                # deadlines whose weekly "still overdue" reminder would fall on `today` (days overdue
+                # of 3 or 4 modulo 7 never map to a send day, whatever weekday `today` is).
+                offset = rng.choice([-(rng.randint(8, 57) * 7 + rng.choice((3, 4))), rng.randint(60, 400)])
                 deadline = None if rng.random() < 0.15 else today + timedelta(days=offset)
                 status = rng.choice(statuses)
             actions.append({
