@@ -32,7 +32,7 @@ _THEME_CUES = ("tema", "temaet", "handler", "agenda", "agendaen", "innhold", "fo
 _LIST_CUES = ("hvilke", "oversikt", "liste", "moteplan", "kalender")
 
 
-def _intent(words: list[str], lower: list[str]) -> str | None:
+def _intent(words: list[str]) -> str | None:
     text = " ".join(words)
     has = set(words)
     if "hvor" in has and "ofte" in has:
@@ -68,7 +68,6 @@ def answer(ctx: Context, text: str) -> Reply:
     """The answer to a question about meetings, or a short help (or the router's "unknown command")."""
     from handlers.router import unknown_command
 
-    lower = [w.lower() for w in text.replace("?", " ").split()]
     words = normalise(text).split()
     selector = meetings.parse_selector(ctx, text, places=meetings.known_places(ctx))
     question_word = bool(set(words) & {"nar", "hvor", "hvem", "hva", "hvilke", "hvilken", "hvilket"})
@@ -78,7 +77,7 @@ def answer(ctx: Context, text: str) -> Reply:
         return unknown_command(text)
     if selector.unknown:
         return _help(text, [t("questions.unknown_name", name=selector.unknown[0])])
-    intent = _intent(words, lower)
+    intent = _intent(words)
     if intent is None:
         return _help(text)
     handler = {
@@ -241,6 +240,6 @@ def _theme(ctx: Context, selector: meetings.Selector) -> Reply:
 
 
 def _rule(ctx: Context, selector: meetings.Selector) -> Reply:
-    lines = [t("questions.rule", subject_lower=meetings.subject(ctx, (kind,), selector.region),
-               when=agreement.when_text(kind)) for kind in (selector.kinds or agreement.NATIONAL_KINDS)]
+    # How often and when: the agreement's own expectation for each kind asked about.
+    lines = meetings.expectations(ctx, selector.kinds or agreement.NATIONAL_KINDS, selector.region)
     return Reply(title="", lines=lines, data={"meeting_id": None})

@@ -175,7 +175,6 @@ TEXTS: dict[str, str] = {
     "questions.convener_scheduled": "Møtet er satt til {when}.",
     "questions.theme": "Tema for {subject_lower}: {theme}",
     "questions.no_theme": "Avtalen sier ikke noe om tema for {subject_lower}.",
-    "questions.rule": "Etter avtalen holdes {subject_lower} {when}.",
     "questions.none_previous": "Jeg har ikke registrert noe tidligere {subject_lower}.",
     "questions.none_in_year": "Jeg har ikke registrert {subject_lower} i {year}.",
     "questions.month_title": "Møter i {month} {year}",
