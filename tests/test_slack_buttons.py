@@ -141,6 +141,21 @@ def test_utsett_from_a_channel_message_replaces_the_item_after_the_modal(slack: 
     assert "Frist: 20. januar 2027" in all_text(update["blocks"])
 
 
+def test_when_the_channel_message_is_unknown_the_change_is_posted_not_overwritten(slack: Slack) -> None:
+    join(slack, "AU")
+    before = len(slack.fake.responses)
+    slack.command("ny AU: Rydde i delte filer innen 10. januar")
+    created = slack.fake.wait_responses(before + 1)[before]
+    slack.click(buttons(created["blocks"], 1)["Utsett"], message={"text": created["text"], "blocks": created["blocks"]})
+    opened = slack.fake.opened_view()
+    # Another replica (or a restart) gets the submission: it never saw the message.
+    status, answer = slack.submit(opened, {"value": "2027-01-22"}, view_id="VELSEWHERE")
+    assert status == 200 and answer == {}
+    posted = slack.fake.wait_responses(before + 2)[before + 1]
+    assert posted["replace_original"] is False and posted["response_type"] == "in_channel"
+    assert "Punkt 1 er utsatt til 22. januar 2027" in posted["text"]
+
+
 def test_kommenter_asks_for_text_and_stores_the_comment(slack: Slack) -> None:
     action_id = add(slack, "AU: Samle innspill innen 20. desember")
     join(slack, "AU")

@@ -272,8 +272,10 @@ async def show_change(service: SlackService, reply: Reply, value: ButtonValue, p
             await respond(service, place.response_url, refreshed, source=value.source, kind="ephemeral",
                           replace_original=True, note=note)
             return
-    await respond(service, place.response_url, reply, kind="ephemeral" if place.ephemeral else None,
-                  replace_original=True)
+    if place.ephemeral:
+        await respond(service, place.response_url, reply, kind="ephemeral", replace_original=True)
+    else:  # a channel message we no longer have (e.g. a digest): never overwrite it with one item
+        await respond(service, place.response_url, reply, kind="in_channel", replace_original=False)
 
 
 # --- the listeners ------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from handlers.replies import Reply
 log = logging.getLogger(__name__)
 
 # How long a request waits for a Slack lookup (user name, user groups) before going on without it.
-LOOKUP_TIMEOUT = 1.5
+LOOKUP_TIMEOUT = 1.0
 PENDING_MAX = 500
 PENDING_TTL = 1800.0  # a response_url lives 30 minutes
 
@@ -100,8 +100,11 @@ class SlackService:
         run: Callable[[Context], Reply] | None = None,
     ) -> Reply:
         """`App.handle` in a worker thread (the database is synchronous), as the Slack user."""
-        name = await self._bounded(self.names.name(origin.user, origin.user_name), origin.user_name)
-        parties = await self.usergroups.parties_of(origin.user, wait=LOOKUP_TIMEOUT)
+        # Side by side, so a modal submission (answered within Slack's 3 seconds) waits at most once.
+        name, parties = await asyncio.gather(
+            self._bounded(self.names.name(origin.user, origin.user_name), origin.user_name),
+            self.usergroups.parties_of(origin.user, wait=LOOKUP_TIMEOUT),
+        )
         actor = Actor("slack", origin.user, name or origin.user_name or "")
 
         def configure(ctx: Context) -> None:
