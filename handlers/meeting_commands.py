@@ -251,7 +251,11 @@ def cmd_list(ctx: Context, args: str) -> Reply:
         reply.lines.append(t("meeting.list_empty"))
         reply.lines += meetings.expectations(ctx, selector.kinds, selector.region) if selector.kinds else []
         return reply
-    reply.lines = [meetings.list_line(ctx, m) for m in shown]
+    for meeting in shown:
+        # Each meeting with what a participant needs: facts, theme, and how much is due by then.
+        lines = [line for line in meetings.facts(ctx, meeting) if not line.startswith(t("meeting.id_line", id=""))]
+        lines.append(t("meeting.due_count", count=len(meetings.due_before(ctx, meeting)), id=meeting.id))
+        reply.sections.append(Section(title=f"{meeting.id}. {meeting.title}", lines=lines))
     if total > len(shown):
         reply.lines.append(t("meeting.list_more", shown=len(shown), total=total))
     return reply

@@ -98,6 +98,7 @@ TEXTS: dict[str, str] = {
     "meeting.list_place": ", {place}",
     "meeting.due_title": "Åpne punkter med frist innen møtet ({count})",
     "meeting.due_none": "Ingen åpne punkter har frist innen møtet.",
+    "meeting.due_count": "Åpne punkter med frist innen møtet: {count} (se `møte {id}`)",
     "meeting.due_more": "… og {count} til. Skriv `/oppfølging liste` for alle.",
     "meeting.button.report": "Oppfølgingsrapport",
     # --- commands --------------------------------------------------------------------------------
