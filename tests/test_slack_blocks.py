@@ -184,3 +184,9 @@ def test_submitted_values_and_field_errors() -> None:
     refused = Reply(lines=["Feil"], error=True, field_errors={"deadline_date": "Ugyldig dato", "ukjent": "x"})
     assert errors_for(refused, view) == {"deadline_date": "Ugyldig dato"}
     assert errors_for(Reply(title="Ikke lov", lines=["Bare admin"], error=True), view) == {"text": "Ikke lov Bare admin"}
+
+
+def test_home_view_of_an_error_still_has_a_title() -> None:
+    view = home_view(Reply(lines=["Oppfølging er midlertidig utilgjengelig."], error=True))
+    assert view["blocks"][0]["text"]["text"] == "Mine oppfølgingspunkter"
+    assert "⚠️ Oppfølging er midlertidig utilgjengelig." in json.dumps(view, ensure_ascii=False)

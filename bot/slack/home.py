@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.blocks import MAX_VIEW_BLOCKS, Block, Renderer, escape, note_block, sections
+from bot.slack.blocks import (
+    MAX_HEADER_TEXT,
+    MAX_VIEW_BLOCKS,
+    Block,
+    Renderer,
+    clip,
+    escape,
+    note_block,
+    sections,
+)
 from handlers.action_commands import cmd_mine
 from handlers.catalog import t
 from handlers.context import Context
@@ -39,7 +48,8 @@ def home_reply(ctx: Context) -> Reply:
 def home_view(reply: Reply, notice: str | None = None) -> dict[str, Any]:
     """The Home tab. Meeting lines are already mrkdwn (bold dates), so they are not escaped twice."""
     renderer = Renderer()
-    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": reply.title, "emoji": True}}]
+    title = clip(reply.title or t("mine.title"), MAX_HEADER_TEXT)  # an error reply has no title
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}]
     if notice:
         blocks.extend(sections(escape(notice)))
     body = Reply(lines=reply.lines, sections=reply.sections[:-1], buttons=reply.buttons, error=reply.error)
