@@ -190,3 +190,8 @@ def test_home_view_of_an_error_still_has_a_title() -> None:
     view = home_view(Reply(lines=["Oppfølging er midlertidig utilgjengelig."], error=True))
     assert view["blocks"][0]["text"]["text"] == "Mine oppfølgingspunkter"
     assert "⚠️ Oppfølging er midlertidig utilgjengelig." in json.dumps(view, ensure_ascii=False)
+
+
+def test_titles_without_content_are_kept_once_in_order() -> None:
+    blocks = render(Reply(title="Oversikt", sections=[Section("Tom"), Section("Neste", lines=["en linje"])]))[0].blocks
+    assert [b["text"]["text"] for b in blocks] == ["Oversikt", "*Tom*", "*Neste*", "en linje"]

@@ -208,8 +208,8 @@ class Renderer:
             add([block])
         for section in reply.sections:
             if section.title:
-                if sticky:
-                    add(sticky[:])
+                if sticky:  # a title with nothing under it yet stands alone
+                    groups.append(sticky)
                 sticky = sections(f"*{escape(section.title)}*")
             for block in sections("\n".join(escape(line) for line in section.lines if line.strip())):
                 add([block])
