@@ -313,4 +313,9 @@ def join(app: Any, party: str, user: str, *, now: Any) -> None:
 
 
 def subscribe(app: Any, party: str, channel: str, *, now: Any, platform: str = "slack") -> None:
-    say(app, f"/oppfølging abonner {party}", f"{platform}:UADMIN", now=now, channel=channel)
+    """Subscribe `channel` to `party`: as the Slack admin, or elsewhere as a member of the party."""
+    user = "slack:UADMIN"
+    if platform != "slack":
+        user = f"{platform}:subscriber"
+        say(app, f"/oppfølging medlem {party}", user, now=now)
+    say(app, f"/oppfølging abonner {party}", user, now=now, channel=channel)

@@ -45,8 +45,8 @@ class ReminderPolicy:
     retry_max: timedelta = timedelta(hours=1)
     max_attempts: int = 20
     # Digest parts stay well inside Slack's 50 blocks and Teams' card size.
-    digest_max_items: int = 15
-    digest_max_chars: int = 6000
+    digest_max_items: int = 25
+    digest_max_chars: int = 9000
     overview_oldest: int = 10
     extra_closed_days: tuple[date, ...] = field(default=())
 
