@@ -398,6 +398,7 @@ def parse_selector(ctx: Context, text: str, *, places: Sequence[str] = ()) -> Se
     used: set[int] = set()
 
     region: str | None = None
+    region_span = (0, 0)
     index = _party_index(ctx)
     longest = max((len(k) for k in index), default=1)
     i = 0
@@ -407,7 +408,7 @@ def parse_selector(ctx: Context, text: str, *, places: Sequence[str] = ()) -> Se
             if key in index and not (size == 1 and folded[i] in _FILLER):
                 info = ctx.resolver.get(index[key])
                 if info is not None and info.kind == "county" and region is None:
-                    region = info.key
+                    region, region_span = info.key, (i, i + size)
                 used.update(range(i, i + size))
                 i += size - 1
                 break
@@ -456,6 +457,12 @@ def parse_selector(ctx: Context, text: str, *, places: Sequence[str] = ()) -> Se
 
     unknown: list[str] = []
     place: str | None = None
+    if region is not None and scope != "regional":
+        # "neste møte i Oslo": a county that is also where meetings are held, with no word for a
+        # regional meeting, is the place. "Oslos dialogmøte" stays the county.
+        span = " ".join(folded[region_span[0] : region_span[1]])
+        if any(f" {span} " in f" {normalise(p)} " for p in places):
+            place, region = " ".join(written[region_span[0] : region_span[1]]), None
     for position, word in enumerate(written):
         fold_ = folded[position]
         if position in used or position == 0 or not word[:1].isupper() or fold_ in _FILLER:
@@ -502,8 +509,8 @@ def find(ctx: Context, selector: Selector) -> Meeting | None:
 def _at_place(meetings: list[Meeting], place: str | None) -> list[Meeting]:
     if place is None:
         return meetings
-    wanted = normalise(place)
-    return [m for m in meetings if wanted in normalise(m.place).split()]
+    wanted = f" {normalise(place)} "
+    return [m for m in meetings if wanted in f" {normalise(m.place)} "]
 
 
 # --- changing meetings -----------------------------------------------------------------------------

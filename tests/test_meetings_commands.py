@@ -126,8 +126,19 @@ def test_meetings_list_in_order_without_cancelled(bot: Bot) -> None:
     upcoming = ["vestland_a26", "au1", "au2", "sg", "more_s27", "ns27", "agder_s27", "na27"]
     assert reply.data["meeting_ids"] == [ids[k] for k in upcoming]
     assert "torsdag 3. desember 2026 kl. 10.00–11.30" in bot.text(reply)
+    # Every meeting with its place, kind, convener, theme and what is due.
+    assert [s.title for s in reply.sections][:2] == [f"{ids['vestland_a26']}. Dialogmøte Vestland, høst 2026",
+                                                     f"{ids['au1']}. Møte i arbeidsutvalget"]
+    national = next(s for s in reply.sections if s.title.startswith(f"{ids['ns27']}."))
+    assert "Kaller inn: KS" in national.lines and any(line.startswith("Tema etter avtalen") for line in national.lines)
+    assert any("Åpne punkter med frist innen møtet: 0" in line for line in national.lines)
     assert bot.say("/oppfølging møter nasjonalt").data["meeting_ids"] == [ids["ns27"], ids["na27"]]
     assert bot.say("/oppfølging møter Agder").data["meeting_ids"] == [ids["agder_s27"]]
+
+
+def test_meeting_commands_are_in_the_help(bot: Bot) -> None:
+    body = bot.text(bot.say("/oppfølging hjelp"))
+    assert "neste møte" in body and "møte ny høstmøte" in body and "rapport" in body
 
 
 def test_filter_that_names_nothing_known_is_refused(bot: Bot) -> None:

@@ -56,6 +56,8 @@ CASES: list[tuple[str, str | None, str | None, str]] = [
     ("Hvor var forrige vårmøte?", "where", "ns26", "Trondheim"),
     ("Hvor skal AU møtes?", "where", "au1", "Teams"),
     ("Når er vårmøtet på Gardermoen?", "when", "ns27", "22. april 2027"),
+    ("Når er neste møte i Oslo?", "when", "sg", "20. januar 2027"),  # Oslo the place, not the county
+    ("Når har Oslo dialogmøte?", "when", None, "Oslo kommune kaller inn"),
     # who convenes
     ("Hvem har ansvaret for å kalle inn til høstmøtet?", "convener", "na27", "KS"),
     ("Hvem kaller inn til dialogmøtet i Agder?", "convener", "agder_s27", "Agder fylkeskommune"),
