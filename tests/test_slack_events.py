@@ -236,3 +236,11 @@ def test_the_events_url_verification_is_answered(slack: Slack) -> None:
     status, body = slack.post(json.dumps({"token": "legacy-unused", "challenge": "utfordring-123",
                                           "type": "url_verification"}), "application/json")
     assert status == 200 and "utfordring-123" in body
+
+
+def test_a_signed_but_unreadable_body_is_refused_cleanly(slack: Slack) -> None:
+    form = "application/x-www-form-urlencoded"
+    assert slack.post("payload=%7Bbroken", form)[0] == 400
+    assert slack.post("payload=%5B1%5D", form)[0] == 400
+    assert slack.post("{broken", "application/json")[0] == 400
+    assert count_actions(slack) == 0

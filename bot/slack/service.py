@@ -144,7 +144,11 @@ class SlackService:
         if self.verifier is None or not self._signed(body, request):
             log.warning("Slack request with a bad signature or timestamp refused (from %s)", request.remote)
             return web.json_response({"error": "invalid_signature"}, status=401)
-        bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+        try:
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+        except (ValueError, TypeError, AttributeError, KeyError):  # signed, but no payload Slack would send
+            log.warning("signed Slack request with an unreadable body refused")
+            return web.json_response({"error": "invalid_payload"}, status=400)
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
     def _signed(self, body: str, request: web.Request) -> bool:
