@@ -431,7 +431,9 @@ def parse_selector(ctx: Context, text: str, *, places: Sequence[str] = ()) -> Se
         elif _NATIONAL_WORDS.match(fold_):
             scope = scope or "national"
             mentioned = True
-        season = _season(low, fold_) or season
+        after = folded[position + 1] if position + 1 < len(folded) else ""
+        possessive = low == "vår" and (after == "neste" or bool(_MEETING_WORDS.match(after)))  # "vår neste samling"
+        season = season if possessive else (_season(low, fold_) or season)
         if _MEETING_WORDS.match(fold_):
             mentioned = True
         if low in _PAST_WORDS:

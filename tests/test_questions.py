@@ -16,6 +16,7 @@ CASES: list[tuple[str, str | None, str | None, str]] = [
     # next meeting, any kind
     ("Når er neste møte?", "when", "vestland_a26", "30. november 2026"),
     ("når er neste møte", "when", "vestland_a26", "Bergen"),
+    ("Når er vår neste samling?", "when", "vestland_a26", "Bergen"),  # "vår" here is "our", not spring
     # national, by season, year, past and future
     ("Når er det nasjonale høstmøtet?", "when", "na27", "21. oktober 2027"),
     ("Når er det nasjonale vårmøtet?", "when", "ns27", "22. april 2027"),
