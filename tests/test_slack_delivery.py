@@ -77,7 +77,9 @@ def test_server_errors_are_retried_with_backoff(harness: Harness) -> None:
     harness.fake.fail_next("chat.postMessage", status=500, times=2)
     harness.send(Destination("slack", "C0AU"), reminder())
     assert len(harness.fake.of("chat.postMessage")) == 1
-    assert len(harness.sleeps) == 2 and harness.sleeps[0] < harness.sleeps[1]
+    # Exponential backoff (0.5 s, then 1 s) plus up to a second of jitter each.
+    assert len(harness.sleeps) == 2
+    assert 0.5 <= harness.sleeps[0] < 1.5 and 1.0 <= harness.sleeps[1] < 2.0
 
 
 def test_a_rate_limit_that_outlasts_the_retries_is_raised_for_the_retry_queue(harness: Harness) -> None:
