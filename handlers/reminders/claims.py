@@ -35,13 +35,16 @@ CHUNK = 500
 MAX_KEY = 400
 
 
-def insert_ignore(session: Session, model: type, values: dict[str, Any], unique: str) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row."""
+def insert_ignore(session: Session, model: type, values: dict[str, Any], unique: str, *,
+                  returning: str | None = None) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING …: the inserted row's `returning` column (default
+    `unique`), or None when the row existed (another process won)."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=[unique])
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    column = getattr(model, returning or unique)
+    stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=[unique]).returning(column)
+    # Core execution: the ORM's bulk-insert path does not report a skipped row reliably.
+    return session.connection().execute(stmt).scalar()
 
 
 def notification_key(parts: Sequence[object], destination: Destination) -> str:
@@ -97,9 +100,8 @@ def claim(session: Session, claims: Sequence[NewClaim], now: datetime, worker: s
             "claimed_by": worker,
             "claimed_at": at,
         }
-        if insert_ignore(session, Notification, values, "key"):
-            row_id = session.scalar(select(Notification.id).where(Notification.key == item.key))
-            assert row_id is not None
+        row_id = insert_ignore(session, Notification, values, "key", returning="id")
+        if row_id is not None:
             won.append(row_id)
     return won
 

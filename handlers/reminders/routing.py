@@ -155,9 +155,11 @@ def _direct(person: Person, personal: dict[int, str]) -> Destination | None:
     if person.platform == "slack":
         return Destination("slack", person.external_id, "user", person.label)
     if person.platform == "teams":
-        # Teams only allows a proactive message in a conversation the user has had with the bot.
-        conversation = personal.get(person.id)
-        return Destination("teams", conversation, "user", person.label) if conversation else None
+        # Only people who have a 1:1 conversation with the bot are reached (a proactive chat with
+        # anyone else may be refused). The address is the Entra object id, as the Teams deliverer
+        # expects for kind "user": it picks that person's newest personal conversation, so the
+        # destination stays the same when Teams hands out a new conversation id.
+        return Destination("teams", person.external_id, "user", person.label) if person.id in personal else None
     if person.platform == "console":
         return Destination("console", person.external_id, "user", person.label)
     return None
