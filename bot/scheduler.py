@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
 
 from bot import console_delivery, delivery
 from bot.app import App
@@ -32,12 +33,17 @@ from handlers.reminders.engine import EngineConfig, Prepared
 from handlers.reminders.policy import parse_policy
 from handlers.reminders.routing import parse_destination
 from storage.db import transaction
+from storage.models import Notification
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 SEND_TIMEOUT = 60.0  # seconds; far below `stale_after`, so a slow send is never taken over
+# Destinations (channels, people) sent to at the same time. Each destination's own messages stay in
+# order, one after another (Slack allows about one message per second per channel), so a digest to
+# 20 channels takes as long as the slowest channel, not the sum of all of them.
+PARALLEL_DESTINATIONS = 20
 SCHEDULER_KEY = web.AppKey("oppfolging_scheduler", object)
 
 
@@ -115,6 +121,7 @@ class ReminderRunner:
         platforms: Iterable[str] | None = None,
         hooks: Hooks | None = None,
         send_timeout: float = SEND_TIMEOUT,
+        parallel: int = PARALLEL_DESTINATIONS,
     ) -> None:
         self.app = app
         self.config = config or engine_config(app)
@@ -123,6 +130,7 @@ class ReminderRunner:
         self._platforms = frozenset(platforms) if platforms is not None else None
         self.hooks = hooks
         self.send_timeout = send_timeout
+        self.parallel = max(1, parallel)
         self._lock_: asyncio.Lock | None = None
 
     @property
@@ -186,10 +194,37 @@ class ReminderRunner:
         if retries:
             retry = await self._db(claims.ready, now, self.config.policy, self.platforms)
             order += [i for i in retry if i not in set(fresh)]
+        if not order:
+            return []
         fresh_set = set(fresh)
+        # One lane per destination, in claim order within it; lanes run side by side (bounded).
+        where = await self._db(_destinations, order)
+        lanes: dict[tuple[str, str], list[int]] = {}
+        for notification_id in order:
+            lanes.setdefault(where.get(notification_id, ("", f"#{notification_id}")), []).append(notification_id)
+        slots = asyncio.Semaphore(self.parallel)
+
+        async def lane(ids: list[int]) -> list[Outcome]:
+            async with slots:
+                return await self._deliver_lane(ids, now, fresh_set)
+
+        tasks = [asyncio.ensure_future(lane(ids)) for ids in lanes.values()]
+        try:
+            results = await asyncio.gather(*tasks)
+        except BaseException:
+            # Like a crash of the whole loop: the other lanes stop too; their claims are retried later.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        position = {notification_id: n for n, notification_id in enumerate(order)}
+        return sorted((o for outcomes in results for o in outcomes), key=lambda o: position.get(o.id, 0))
+
+    async def _deliver_lane(self, ids: list[int], now: datetime, fresh_set: set[int]) -> list[Outcome]:
+        """The claims of one destination, one after another."""
         held: dict[str, datetime] = {}  # digest groups with a failed part: later parts wait for it
         outcomes: list[Outcome] = []
-        for notification_id in order:
+        for notification_id in ids:
             policy = self.config.policy
             if not await self._db(claims.lease, notification_id, now, self.worker, policy,
                                   fresh=notification_id in fresh_set):
@@ -263,6 +298,19 @@ class ReminderRunner:
             report.waiting = digest.waiting + reminders.waiting
             report.outcomes = await self.deliver(moment, report.claimed)
             return report
+
+
+def _destinations(session: Any, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(platform, address) of each notification, to send to different destinations side by side."""
+    found: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Notification.id, Notification.platform, Notification.destination)
+            .where(Notification.id.in_(ids[start : start + 500]))
+        )
+        for notification_id, platform, address in rows:
+            found[notification_id] = (platform, address)
+    return found
 
 
 # --- the service part ---------------------------------------------------------------------------------
