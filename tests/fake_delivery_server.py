@@ -232,15 +232,16 @@ class Sim:
     """Drives `ReminderRunner.tick` with an explicit clock; every platform goes to one `Recorder`."""
 
     def __init__(self, app: Any, config: Any = None, *, platforms: tuple[str, ...] = ("slack", "teams", "console"),
-                 worker: str = "sim") -> None:
+                 worker: str = "sim", deliverers: dict[str, Any] | None = None) -> None:
         from bot.scheduler import ReminderRunner
         from handlers.reminders.engine import EngineConfig
 
         self.app = app
         self.recorder = Recorder()
         self.config = config or EngineConfig(tz=app.settings.timezone)
-        self.runner = ReminderRunner(app, self.config, worker=worker, deliverers=lambda _p: self.recorder,
-                                     platforms=platforms)
+        chosen = deliverers or {}
+        self.runner = ReminderRunner(app, self.config, worker=worker, platforms=platforms,
+                                     deliverers=lambda p: chosen.get(p, self.recorder))
         self.log: list[Sent] = []
         self.reports: list[Any] = []
 
