@@ -233,3 +233,15 @@ def test_form_errors_with_action_submit_update_the_form_card(teams: TeamsHarness
     assert inputs(update.cards[0])["f:text"]["value"] == "Noe"
     assert teams.app is not None
     assert not teams.app.handle("liste", Actor("teams", KARI.aad)).items
+
+
+def test_showing_a_list_again_never_changes_anything(teams: TeamsHarness) -> None:
+    """Even if a click's data named a changing command as the list to show again, nothing is kept."""
+    create(teams, "AU: Første sak")
+    card = create(teams, "AU: Andre sak")
+    forged = action_for(card, "ferdig 2")
+    forged = forged | {"data": forged["data"] | {"source": "avbryt 1"}}
+    response = teams.click(forged, user=OLA)
+    assert response.body["type"] == INVOKE_CARD
+    assert action_row(teams, 2).status == "done"
+    assert action_row(teams, 1).status == "open"

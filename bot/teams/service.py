@@ -47,7 +47,7 @@ from bot.app import App
 from bot.teams import auth, cards, incoming
 from bot.teams.options import TeamsConfigError, TeamsOptions
 from bot.teams.retry import RetryingClientFactory
-from handlers import forms
+from handlers import forms, router
 from handlers.catalog import t
 from handlers.context import Context
 from handlers.replies import Reply, error_reply
@@ -91,6 +91,21 @@ def reply_activities(reply: Reply, *, source: str | None = None, banner: str | N
 def plain(reply: Reply) -> str:
     """A reply as the plain text Teams shows for a click's answer (no markdown there)."""
     return "\n".join(line for line in [reply.title, *reply.lines] if line).replace("`", "")
+
+
+def read_only(text: str) -> Callable[[Context], Reply]:
+    """Run `text` only to show its answer: whatever it might write is rolled back.
+
+    A click's data names the list to show again (`source`) or the command that opened a form
+    (`opener`); re-running them must never change anything, whatever the data says.
+    """
+
+    def run(ctx: Context) -> Reply:
+        reply = router.dispatch(text, ctx)
+        ctx.session.rollback()
+        return reply
+
+    return run
 
 
 @dataclass
@@ -289,7 +304,7 @@ class TeamsService:
         if reply.private:
             return Outcome(cards.render(reply, source=action.command), summary, mode="new")
         if action.source:
-            listing = await self.handle(seen, action.source)
+            listing = await self.handle(seen, action.source, run=read_only(action.source))
             if not listing.error and listing.form is None:
                 banner = reply.title or summary
                 return Outcome(cards.render(listing, source=action.source, banner=banner), summary, mode="interactor")
@@ -301,7 +316,7 @@ class TeamsService:
 
         reply = await self.handle(seen, "", run=submit)
         if reply.field_errors and action.opener:
-            opened = await self.handle(seen, action.opener)
+            opened = await self.handle(seen, action.opener, run=read_only(action.opener))
             if opened.form is not None and opened.form.id == action.form_id:
                 card = cards.render_form(opened.form, title=reply.title, values=action.values,
                                          errors=reply.field_errors, opener=action.opener)
