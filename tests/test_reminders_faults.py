@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.delivery import DeliveryError
 from storage.models import Notification
-from tests.fake_delivery_server import FakePlatform, HttpDeliverer, Sim, join, new_action, subscribe
+from tests.fake_delivery_server import FakePlatform, HttpDeliverer, Sim, new_action, subscribe
 
 OSLO = ZoneInfo("Europe/Oslo")
 CREATED = datetime(2027, 1, 4, 12, tzinfo=OSLO)
@@ -50,16 +50,17 @@ def test_429_with_retry_after_is_honoured_and_delivered_once(app, platform: Fake
     action = setup_due(app)
     sim = http_sim(app, platform)
     sim.tick(DAY - timedelta(days=1))  # Monday: the digest and "1 working day before", delivered
-    platform.fail_next("429:120")
+    platform.fail_next("429:120")  # whichever of the two channels asks first is rate limited
     sim.tick(DAY)
-    assert [d.address for d in platform.delivered if d.data.get("stage") == "due"] == ["19:kdd@thread.tacv2"]
-    assert ("CAU", "failed", 1) in statuses(app)
+    first = [d.address for d in platform.delivered if d.data.get("stage") == "due"]
+    assert len(first) == 1
+    assert sorted(status for _, status, _ in statuses(app)) == ["failed", "sent"]
     sim.tick(DAY + timedelta(seconds=119))  # Retry-After not over yet
-    assert [d.address for d in platform.delivered if d.data.get("stage") == "due"] == ["19:kdd@thread.tacv2"]
+    assert [d.address for d in platform.delivered if d.data.get("stage") == "due"] == first
     sim.tick(DAY + timedelta(seconds=120))
     due = [(d.address, d.data["action"]["id"]) for d in platform.delivered if d.data.get("stage") == "due"]
     assert sorted(due) == [("19:kdd@thread.tacv2", action), ("CAU", action)]
-    assert statuses(app) == [("19:kdd@thread.tacv2", "sent", 1), ("CAU", "sent", 2)]
+    assert sorted(attempts for _, status, attempts in statuses(app) if status == "sent") == [1, 2]
     assert len(platform.identities()) == len(set(platform.identities())) == 6
 
 
