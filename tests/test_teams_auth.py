@@ -22,6 +22,7 @@ from tests.teams_helpers import (
     APP_ID,
     OTHER_TENANT,
     TENANT,
+    StaticTokenProvider,
     TeamsHarness,
     message,
     teams_sqlite_fixture,  # noqa: F401  (the `teams_sqlite` fixture)
@@ -42,6 +43,8 @@ def test_a_correctly_signed_token_is_accepted(teams_sqlite: TeamsHarness) -> Non
     response = h.post(message(h, "ny AU: Sende brev"), token=h.idp.token(service_url=h.service_url))
     assert response.status in (200, 202)
     assert "Registrert som punkt 1" in texts(h.connector.delivered[-1].cards[0])
+    # The bot's own token is asked for the Bot Framework audience, as MSAL would be asked.
+    assert ("https://api.botframework.com", ["https://api.botframework.com/.default"]) in StaticTokenProvider.requests
 
 
 def test_tokens_from_our_own_tenant_are_accepted(teams_sqlite: TeamsHarness) -> None:

@@ -68,7 +68,7 @@ def setup(web_app: web.Application, app: App, *, options: TeamsOptions | None = 
     service = TeamsService(app, options)
     web_app[SERVICE_KEY] = service
     web_app.router.add_post("/api/messages", service.handle_request)
-    from bot.teams.delivery import TeamsDeliverer
+    from bot.teams.delivery import TeamsDeliverer  # here: that module imports this one
 
     delivery.register("teams", TeamsDeliverer(service))
     if options.anonymous:
@@ -117,7 +117,7 @@ class Outcome:
     `new`: something read (details, the next page), posted as a new message.
     """
 
-    cards: list[cards.Card] = field(default_factory=list)
+    rendered: list[cards.Card] = field(default_factory=list)
     summary: str = ""
     mode: str = "shared"
     error: str | None = None
@@ -214,9 +214,9 @@ class TeamsService:
         outcome = await self.perform(seen, cards.parse_action(data))
         if outcome.error is not None:
             return factory.message(outcome.error.replace("`", ""))  # shown as plain text
-        first, rest = outcome.cards[0], outcome.cards[1:]
+        first, rest = outcome.rendered[0], outcome.rendered[1:]
         if outcome.mode == "new":
-            await context.send_activities([card_activity(c, outcome.summary) for c in outcome.cards])
+            await context.send_activities([card_activity(c, outcome.summary) for c in outcome.rendered])
             return factory.message(outcome.summary)
         if outcome.mode == "shared":
             await self._replace(context, first, outcome.summary)
@@ -237,7 +237,7 @@ class TeamsService:
         if outcome.error is not None:
             await context.send_activities(reply_activities(error_reply(outcome.error)))
             return
-        pending = outcome.cards
+        pending = outcome.rendered
         if outcome.mode != "new" and await self._replace(context, pending[0], outcome.summary):
             pending = pending[1:]
         if pending:
