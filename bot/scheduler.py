@@ -62,7 +62,10 @@ def default_worker() -> str:
 
 
 class Hooks(Protocol):
-    """Test seams for crash tests: called right after claiming and right after a platform accepted a message."""
+    """Test seams for crash and replica tests: called after planning (before claiming), right after
+    claiming, and right after a platform accepted a message (before it is marked sent)."""
+
+    async def after_plan(self, plan: Plan) -> None: ...
 
     async def after_claim(self, ids: list[int]) -> None: ...
 
@@ -162,6 +165,8 @@ class ReminderRunner:
         report = TickReport(plans=[plan])
         if dry_run or not plan.in_hours:
             return report
+        if self.hooks is not None:
+            await self.hooks.after_plan(plan)
         report.claimed = await self._db(engine.claim_plan, plan, now, self.worker, self.platforms, sweep=True)
         report.waiting = [i for i in plan.items if i.destination.platform not in self.platforms]
         return report
