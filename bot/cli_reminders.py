@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from datetime import datetime
 from typing import Any
 
-from bot import console_delivery
+from bot import console_delivery, delivery
 from bot.app import App
 from bot.cli_core import add_now, make_app, now_of
 from bot.console import render_text
@@ -115,9 +116,16 @@ def _prepare(args: argparse.Namespace) -> tuple[App, ReminderRunner, datetime]:
     app = make_app(args)
     now = now_of(args, app)
     init_database(app.engine, now)
-    # JSON goes to stdout, so console messages sent by a real run go to stderr there.
-    console_delivery.install(sys.stderr if args.json else sys.stdout)
-    return app, ReminderRunner(app, worker=f"cli:{id(app):x}"), now
+    # Console messages of a real run are printed here (to stderr with --json, which owns stdout);
+    # other platforms only if a deliverer is registered in this process.
+    console = console_delivery.ConsoleDeliverer(sys.stderr if args.json else sys.stdout)
+
+    def deliverer(platform: str) -> delivery.Deliverer | None:
+        return console if platform == "console" else delivery.deliverer_for(platform)
+
+    platforms = {"console", *delivery.DELIVERERS}
+    runner = ReminderRunner(app, worker=f"cli:{os.getpid()}", deliverers=deliverer, platforms=platforms)
+    return app, runner, now
 
 
 def cmd_reminders_run(args: argparse.Namespace) -> int:
