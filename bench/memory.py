@@ -1,0 +1,117 @@
+"""Benchmark 4: resident memory (RSS) of the service with 100 000 actions.
+
+The service process is `oppfolging serve` as the CLI builds it (bench/serve_probe.py adds one
+route to trigger a digest inside it). Measured: right after start-up (idle), after chat traffic
+(signed Slack commands: lists, `mine`, `vis`, new actions), and the peak while it plans, claims and
+sends a weekly digest to 20 subscribed channels (fake Slack without delay, so the digest is as
+dense as it can be). RSS is sampled every 20 ms with psutil.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import aiohttp
+
+from bench.chat_http import Kind, kinds, one, open_action_ids
+from bench.common import NOW, backends, count, database, log, seed_engine, table
+from bench.procs import USER, Process, free_port, service_env
+from bench.reminders import subscribe_every_party
+from bench.slack_requests import slash_command
+from bot.app import App
+from bot.config import Settings
+from tests.fake_slow_slack import SlowSlack
+
+ACTIONS = 100_000
+CHAT_REQUESTS = 200
+CHANNELS = 5  # 20 with --large (the digest then takes minutes: each party's digest lists all its open actions)
+
+
+def start_probe(url: str, api_url: str) -> Process:
+    port = free_port()
+    return Process("probe", [sys.executable, "-m", "bench.serve_probe", str(port)], service_env(url, api_url),
+                   port, health="/healthz")
+
+
+async def sample_while(proc: Process, work: asyncio.Future) -> float:  # type: ignore[type-arg]
+    peak = proc.rss_mib()
+    while not work.done():
+        peak = max(peak, proc.rss_mib())
+        await asyncio.sleep(0.02)
+    return max(peak, proc.rss_mib())
+
+
+async def measure(url: str, channels: int = CHANNELS) -> dict[str, float]:
+    engine = seed_engine(url, ACTIONS)
+    ids = open_action_ids(engine)
+    engine.dispose()
+    setup = App(Settings(database_url=url), clock=lambda: NOW)
+    from sqlalchemy import select
+
+    from storage.models import Party
+
+    with setup.engine.connect() as conn:
+        keys = sorted(conn.execute(select(Party.key).where(Party.valid_to.is_(None), Party.kind != "group")).scalars())
+    subscribe_every_party(setup, only=keys[:channels])
+    setup.close()
+    fake = SlowSlack()
+    runner = await fake.start()
+    proc = await asyncio.to_thread(start_probe, url, fake.url)
+    result: dict[str, float] = {}
+    try:
+        await asyncio.sleep(1.0)
+        result["idle"] = proc.rss_mib()
+        async with aiohttp.ClientSession() as session:
+            await one(session, proc.url, fake, Kind("medlem", lambda i, u, t: slash_command(
+                "medlem AU", user=USER, response_url=u, trigger_id=t)), 0, answer=True)
+            kind_list = kinds(ids)
+            work = asyncio.ensure_future(asyncio.gather(*(
+                one(session, proc.url, fake, kind_list[i % len(kind_list)], i, answer=True)
+                for i in range(CHAT_REQUESTS)
+            )))
+            result["chat_peak"] = await sample_while(proc, work)
+            await work
+            result["after_chat"] = proc.rss_mib()
+            start = time.perf_counter()
+            request = session.post(proc.url + "/bench/digest", params={"now": NOW.isoformat()},
+                                   timeout=aiohttp.ClientTimeout(total=900))
+            digest = asyncio.ensure_future(request)
+            result["digest_peak"] = await sample_while(proc, digest)
+            response = await digest
+            body = await response.json()
+            response.release()
+            result["digest_seconds"] = time.perf_counter() - start
+            result["digest_messages"] = float(body["sent"])
+            await asyncio.sleep(1.0)
+            result["after_digest"] = proc.rss_mib()
+    finally:
+        await asyncio.to_thread(proc.stop)
+        await runner.cleanup()
+    return result
+
+
+def run(large: bool = False) -> str:
+    rows = []
+    channels = 20 if large else CHANNELS
+    for backend in backends() if large else ["sqlite"]:
+        log(f"memory: {backend}, {ACTIONS} actions")
+        with database(backend, label="mem") as url:
+            r = asyncio.run(measure(url, channels))
+        rows.append([backend, f"{r['idle']:.0f}", f"{r['chat_peak']:.0f}", f"{r['after_chat']:.0f}",
+                     f"{r['digest_peak']:.0f}", f"{r['after_digest']:.0f}",
+                     f"{int(r['digest_messages'])} in {r['digest_seconds']:.0f} s"])
+    out = [
+        f"RSS in MiB of the service process with {count(ACTIONS)} actions. *chat*: {CHAT_REQUESTS} signed Slack requests",
+        f"at once (lists, `mine`, `vis`, `ny`, button clicks). *digest*: the weekly digest to {channels} channels",
+        "(each party's digest lists all its open actions, in parts of at most 15 items), sent to a fake Slack",
+        "without delay." + ("" if large else " PostgreSQL, and 20 channels, with `--large`."),
+        "",
+        table(["backend", "idle", "chat peak", "after chat", "digest peak", "after digest", "digest messages"], rows),
+    ]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(run(large="--large" in sys.argv))
