@@ -24,6 +24,7 @@ SERVICE_MODULES: tuple[str, ...] = (
     "bot.slack.service",
     "bot.calendar_feed",
     "bot.teams.service",
+    "bot.scheduler",
 )
 
 MAX_BODY = 2 * 1024 * 1024  # protocols are uploaded through the platforms, never directly here
