@@ -14,19 +14,21 @@ import json
 import os
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import console_delivery, delivery
 from bot.app import App
 from bot.cli_core import add_now, make_app, now_of
 from bot.console import render_text
-from bot.scheduler import ReminderRunner, TickReport
 from handlers.catalog import t
 from handlers.clock import local_datetime
 from handlers.dates import format_datetime
 from handlers.reminders.due import Plan
 from handlers.reminders.engine import context
 from storage.setup import init_database
+
+if TYPE_CHECKING:  # the scheduler loads aiohttp and APScheduler: only when a reminder command runs
+    from bot.scheduler import ReminderRunner, TickReport
 
 
 def _when(now: datetime, app: App) -> str:
@@ -122,6 +124,8 @@ def _prepare(args: argparse.Namespace) -> tuple[App, ReminderRunner, datetime]:
 
     def deliverer(platform: str) -> delivery.Deliverer | None:
         return console if platform == "console" else delivery.deliverer_for(platform)
+
+    from bot.scheduler import ReminderRunner
 
     platforms = {"console", *delivery.DELIVERERS}
     runner = ReminderRunner(app, worker=f"cli:{os.getpid()}", deliverers=deliverer, platforms=platforms)
