@@ -128,7 +128,8 @@ def _prepare(args: argparse.Namespace) -> tuple[App, ReminderRunner, datetime]:
     from bot.scheduler import ReminderRunner
 
     platforms = {"console", *delivery.DELIVERERS}
-    runner = ReminderRunner(app, worker=f"cli:{os.getpid()}", deliverers=deliverer, platforms=platforms)
+    runner = ReminderRunner(app, worker=f"cli:{os.getpid()}", deliverers=deliverer, platforms=platforms,
+                            authoritative=False)
     return app, runner, now
 
 

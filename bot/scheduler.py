@@ -125,6 +125,7 @@ class ReminderRunner:
         hooks: Hooks | None = None,
         send_timeout: float = SEND_TIMEOUT,
         parallel: int = PARALLEL_DESTINATIONS,
+        authoritative: bool = True,
     ) -> None:
         self.app = app
         self.config = config or engine_config(app)
@@ -134,6 +135,8 @@ class ReminderRunner:
         self.hooks = hooks
         self.send_timeout = send_timeout
         self.parallel = max(1, parallel)
+        # False for a process that may lack some platform's credentials (the CLI): see `claim_plan`.
+        self.authoritative = authoritative
         self._lock_: asyncio.Lock | None = None
 
     @property
@@ -167,7 +170,8 @@ class ReminderRunner:
             return report
         if self.hooks is not None:
             await self.hooks.after_plan(plan)
-        report.claimed = await self._db(engine.claim_plan, plan, now, self.worker, self.platforms, sweep=True)
+        report.claimed = await self._db(engine.claim_plan, plan, now, self.worker, self.platforms, sweep=True,
+                                        authoritative=self.authoritative)
         report.waiting = [i for i in plan.items if i.destination.platform not in self.platforms]
         return report
 
@@ -182,7 +186,8 @@ class ReminderRunner:
         if dry_run:
             return report
         week = plan.digest_week if scheduled and party is None else None
-        report.claimed = await self._db(engine.claim_plan, plan, now, self.worker, self.platforms, digest_week=week)
+        report.claimed = await self._db(engine.claim_plan, plan, now, self.worker, self.platforms, digest_week=week,
+                                        authoritative=self.authoritative)
         report.waiting = [i for i in plan.items if i.destination.platform not in self.platforms]
         return report
 

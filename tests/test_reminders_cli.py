@@ -50,7 +50,7 @@ def test_dry_run_shows_exactly_what_would_be_sent_and_changes_nothing(app, capsy
     assert out.count("Påminnelse: frist i dag") == 2 and f"[Ferdig: ferdig {action}]" in out
     # Without a Slack deliverer in this process, a real run leaves the Slack messages to the service.
     code, out, _ = cli(app, capsys, "reminders", "run", "--now", "2027-01-20T09:30")
-    assert "2 meldinger til slack kan ikke sendes fra denne prosessen" in out
+    assert "Meldinger til slack som ikke kan sendes fra denne prosessen: 2." in out
     assert claimed(app) == 0
     with app.sessions() as session:
         assert session.get(Setting, "reminders.swept_until") is None
@@ -106,3 +106,21 @@ def test_digest_command(app, capsys) -> None:  # type: ignore[no-untyped-def]
     assert out.strip() == "Ukens oversikt er allerede sendt."
     code, _, err = cli(app, capsys, "digest", "--party", "vestlandet", "--dry-run")
     assert code == 2 and "Kjenner ikke parten «vestlandet»" in err
+
+
+def test_the_service_is_not_held_up_by_a_platform_it_is_not_configured_for(app, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tests.fake_delivery_server import Sim
+
+    join(app, "KDD", "slack:UKDD", now=CREATED)
+    join(app, "KDD", "kari", now=CREATED)
+    new_action(app, "KDD: Noe innen 20.01.2027", now=CREATED)
+    # The CLI cannot reach Slack: it sends to the console member and leaves the window open.
+    code, out, _ = cli(app, capsys, "reminders", "run", "--now", "2027-01-20T09:30")
+    assert code == 0 and "→ console:kari (user)" in out and "Påminnelse: frist i dag" in out
+    assert "Meldinger til slack som ikke kan sendes fra denne prosessen: 1." in out and "Sendt: 1." in out
+    with app.sessions() as session:
+        assert session.get(Setting, "reminders.swept_until") is None
+    # A service configured without Slack moves on (it is the only sender there is).
+    Sim(app, platforms=("console",)).tick("2027-01-20T09:35")
+    with app.sessions() as session:
+        assert session.get(Setting, "reminders.swept_until").value == "2027-01-20T08:35:00"  # type: ignore[union-attr]

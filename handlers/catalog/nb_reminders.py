@@ -85,7 +85,7 @@ TEXTS = {
     "reminders.cli.would_send": "Dette ville blitt sendt {when} ({count} meldinger):",
     "reminders.cli.sent": "Sendt: {sent}. Feilet og prøves igjen senere: {failed}. Hoppet over: {skipped}.",
     "reminders.cli.destination": "→ {destination}",
-    "reminders.cli.no_deliverer": "{count} meldinger til {platform} kan ikke sendes fra denne prosessen og venter på tjenesten (`oppfolging serve`).",
+    "reminders.cli.no_deliverer": "Meldinger til {platform} som ikke kan sendes fra denne prosessen: {count}. De venter på tjenesten (`oppfolging serve`).",
     "reminders.cli.unroutable": "Punkt {id}: ingen mottaker for {party} (ingen kanal abonnerer, og ingen medlemmer kan nås).",
     "reminders.cli.digest_nothing": "Ingen ukeoversikt å sende {when}.",
     "reminders.cli.digest_already": "Ukens oversikt er allerede sendt.",

@@ -83,11 +83,13 @@ def plan_digest(session: Session, now: datetime, config: EngineConfig, *, party:
 
 
 def claim_plan(session: Session, plan: Plan, now: datetime, worker: str, platforms: frozenset[str] | set[str],
-               *, sweep: bool = False, digest_week: str | None = None) -> list[int]:
+               *, sweep: bool = False, digest_week: str | None = None, authoritative: bool = True) -> list[int]:
     """Claim what this process can deliver; returns the ids won, in send order.
 
-    The watermark moves only when nothing was left for another process (a CLI run without the
-    Slack credentials must not make the service skip the Slack reminders of that window).
+    A non-authoritative process (the CLI, which may lack the Slack or Teams credentials) moves the
+    watermarks only when nothing was left for another process, so the service still sends what
+    the CLI could not. The service itself is authoritative: a platform it is not configured for
+    cannot be delivered to by anyone, and waiting for it would only make every tick replan.
     """
     wanted: list[claims.NewClaim] = []
     for item in plan.items:
@@ -95,7 +97,7 @@ def claim_plan(session: Session, plan: Plan, now: datetime, worker: str, platfor
             wanted.append(claims.NewClaim(item.key, item.kind, item.destination, item.payload(),
                                           item.action_id, item.due_on))
     won = _claim_groups(session, wanted, plan.items, now, worker)
-    complete = all(item.destination.platform in platforms for item in plan.items)
+    complete = authoritative or all(item.destination.platform in platforms for item in plan.items)
     if sweep and complete and plan.window_start is not None:
         state.advance_swept_until(session, plan.now)
     if digest_week and complete:
