@@ -68,7 +68,7 @@ TEXTS = {
     "reminders.snooze.past": "«{text}» er ikke fram i tid. Skriv en varighet som `1 uke`, eller en dato fram i tid.",
     "reminders.snooze.not_open": "Punkt {id} er {status}; det sendes ingen påminnelser for det.",
     # Overview channel
-    "reminders.overview_channel.set": "Denne kanalen får nå sekretariatets ukentlige oversikt (første arbeidsdag i uken kl. {time}).",
+    "reminders.overview_channel.set": "Denne kanalen får nå sekretariatets ukentlige oversikt (første arbeidsdag i uken, om morgenen).",
     "reminders.overview_channel.admin_only": "Bare administratorer kan velge kanalen for sekretariatets oversikt.",
     "reminders.overview_channel.current": "Sekretariatets oversikt sendes til {channel}.",
     "reminders.overview_channel.none": "Ingen kanal er valgt for sekretariatets oversikt. Skriv `/oppfølging oversiktskanal` i kanalen som skal få den.",
