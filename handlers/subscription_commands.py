@@ -143,7 +143,7 @@ def cmd_overview_channel(ctx: Context, args: str) -> Reply:
     else:
         row.value = value
     ctx.session.flush()
-    return Reply(title=t("reminders.overview_channel.set", time="08.00"), private=False,
+    return Reply(title=t("reminders.overview_channel.set"), private=False,
                  data={"overview_channel": value})
 
 
