@@ -177,3 +177,24 @@ def test_snooze_silences_the_party_but_not_the_deadline_or_the_escalation(app) -
     ]
     shown = say(app, f"/oppfølging vis {action}", now=at(2027, 2, 12))
     assert shown.data["action"]["deadline"] == "2027-02-03"  # type: ignore[index]
+
+
+def test_postpone_button_moves_the_reminders_to_the_new_deadline(app) -> None:  # type: ignore[no-untyped-def]
+    created = at(2027, 1, 4)
+    join(app, "Agder", "slack:UAGD", now=created)
+    action = new_action(app, "Agder: Sende uttalelse innen 20.01.2027", now=created)
+    sim = Sim(app)
+    sim.days(date(2027, 1, 4), date(2027, 1, 13))
+    button = next(s.reply for s in sim.log if s.stage == "before-7").buttons[1]
+    assert (button.label, button.command) == ("Utsett 1 uke", f"utsett {action} 27.01.2027")
+    say(app, f"/oppfølging {button.command}", "slack:UAGD", now=at(2027, 1, 13, 10))  # the click
+    sim.days(date(2027, 1, 14), date(2027, 2, 4))
+    assert [(s.day, s.stage, s.reply.data["deadline"]) for s in sim.log if s.kind == "reminder"] == [  # type: ignore[index]
+        (date(2027, 1, 6), "before-14", "2027-01-20"),
+        (date(2027, 1, 13), "before-7", "2027-01-20"),
+        # The old deadline's remaining stages are gone; the new one's count from the click on.
+        (date(2027, 1, 20), "before-7", "2027-01-27"),
+        (date(2027, 1, 26), "workdays-before-1", "2027-01-27"),
+        (date(2027, 1, 27), "due", "2027-01-27"),
+        (date(2027, 2, 3), "overdue-7", "2027-01-27"),
+    ]
