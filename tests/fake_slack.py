@@ -39,6 +39,18 @@ class Failure:
 
 
 @dataclass
+class SharedFile:
+    """A file a user shared; served at its `url_private` to the bot token only."""
+
+    id: str
+    name: str
+    data: bytes
+    mimetype: str = "application/octet-stream"
+    filetype: str = ""
+    status: int = 200  # what the download answers (e.g. 500 for a broken file store)
+
+
+@dataclass
 class Usergroup:
     id: str
     handle: str
@@ -55,6 +67,9 @@ class FakeSlack:
         self.names: dict[str, str] = {}
         self.errors: dict[str, str] = {}  # method -> Slack error code to answer with
         self.bot_user = "UBOT"
+        self.bot_token = ""  # the token `url_private` downloads require (the harness sets it)
+        self.files: dict[str, SharedFile] = {}
+        self.downloads: list[tuple[str, str]] = []  # (path, Authorization header) of every file GET
         self.url = ""
         self._failures: list[Failure] = []
         self._counter = itertools.count(1)
@@ -71,6 +86,20 @@ class FakeSlack:
 
     def add_usergroup(self, handle: str, users: list[str]) -> None:
         self.usergroups.append(Usergroup(f"S{len(self.usergroups) + 1:04d}", handle, users))
+
+    def add_file(self, name: str, data: bytes, *, mimetype: str = "application/octet-stream", filetype: str = "",
+                 status: int = 200) -> dict[str, Any]:
+        """Store a shared file; returns its object as Slack puts it in a `file_share` event."""
+        shared = SharedFile(f"F{len(self.files) + 1:05d}", name, data, mimetype, filetype or name.rpartition(".")[2],
+                            status)
+        self.files[shared.id] = shared
+        return self.file_object(shared)
+
+    def file_object(self, shared: SharedFile) -> dict[str, Any]:
+        url = f"{self.url}/files-pri/T0001-{shared.id}/{shared.name}"
+        return {"id": shared.id, "name": shared.name, "title": shared.name, "mimetype": shared.mimetype,
+                "filetype": shared.filetype, "size": len(shared.data), "mode": "hosted", "is_external": False,
+                "url_private": url, "url_private_download": url + "?download=1"}
 
     def wait_for(self, predicate: Callable[[FakeSlack], Any], timeout: float = 10.0) -> Any:
         """Block until `predicate(self)` is truthy (it is re-checked whenever the fake records something)."""
@@ -105,6 +134,8 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{token}", self._response)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files-pri/{team_file}/{name}", self._download)
+        app.router.add_get("/login", self._login)
         return app
 
     def _record(self, target: list[Any], item: Any) -> None:
@@ -116,6 +147,22 @@ class FakeSlack:
         body = await request.json()
         self._record(self.responses, (request.path, body))
         return web.Response(text="ok")
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        auth = request.headers.get("Authorization", "")
+        self._record(self.downloads, (request.path, auth))
+        shared = self.files.get(request.match_info["team_file"].rpartition("-")[2])
+        # Like Slack: without the bot token (or without files:read) the browser is sent to the login page.
+        if not self.bot_token or auth != f"Bearer {self.bot_token}":
+            raise web.HTTPFound(f"{self.url}/login")
+        if shared is None:
+            return web.Response(status=404, text="not found")
+        if shared.status != 200:
+            return web.Response(status=shared.status, text="error")
+        return web.Response(body=shared.data, content_type=shared.mimetype)
+
+    async def _login(self, request: web.Request) -> web.Response:
+        return web.Response(text="<html><body>Logg inn i Slack</body></html>", content_type="text/html")
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -176,6 +223,11 @@ class FakeSlack:
             name = self.names.get(user, "")
             return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": name,
                                          "profile": {"real_name": name, "display_name": name}}}
+        if method == "files.info":
+            shared = self.files.get(str(params.get("file")))
+            if shared is None:
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "file": self.file_object(shared)}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
         return {"ok": False, "error": "unknown_method"}

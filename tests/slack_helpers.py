@@ -91,6 +91,7 @@ class Slack:
             slack_api_url=self.fake.url + "/api/",
             slack_usergroup_parties=usergroups,
         )
+        self.fake.bot_token = self.settings.slack_bot_token or ""
         self.now = now
         self.app = App(self.settings, clock=lambda: self.now)
         self.web_app = build_web_app(self.app, modules=(SLACK_MODULE,))

@@ -20,6 +20,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.slack import files
 from bot.slack.blocks import (
     BUTTON_ACTION_PREFIX,
     Block,
@@ -389,6 +390,8 @@ def register(service: SlackService) -> None:
         await guarded(publish_home(service, Origin(str(event.get("user") or ""))), None, service)
 
     async def chat_event(event: dict[str, Any], body: dict[str, Any], *, direct: bool) -> None:
+        if event.get("files") and await files.handle_upload(service, event, direct=direct):
+            return  # a protocol file with "importer": previewed in bot.slack.files
         text = str(event.get("text") or "")
         origin = Origin(str(event.get("user") or ""), "", event.get("channel"))
         reply = await service.handle(text, origin, request_key=body.get("event_id"))
@@ -403,7 +406,8 @@ def register(service: SlackService) -> None:
 
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         # Only what a person writes to the bot directly; edits, joins and bots are no commands.
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        # A file shared in the DM (subtype file_share) may be a protocol to import.
+        if event.get("channel_type") != "im" or (event.get("subtype") or "file_share") != "file_share" or event.get("bot_id"):
             return
         await guarded(chat_event(event, body, direct=True), None, service)
 
