@@ -39,11 +39,20 @@ class FakeBotConnector:
         self._failures: deque[tuple[int, str | None]] = deque()
         self._ids = itertools.count(1)
         self.url = ""  # set by the test harness once the server listens
+        # Files behind pre-authenticated download links (SharePoint/OneDrive in real life): key -> (data, status).
+        self.files: dict[str, tuple[bytes, int]] = {}
+        self.downloads: list[tuple[str, str | None]] = []  # (path, Authorization header) of every file GET
 
     # --- control ---------------------------------------------------------------------------------
 
     def fail_next(self, count: int, status: int = 500, retry_after: str | None = None) -> None:
         self._failures.extend([(status, retry_after)] * count)
+
+    def add_file(self, name: str, data: bytes, *, status: int = 200) -> str:
+        """Store a file; returns its download URL, which works only with its `tempauth` signature."""
+        key = f"f{next(self._ids)}"
+        self.files[key] = (data, status)
+        return f"{self.url}/files/{key}/{name}?tempauth={key}-signed"
 
     def clear(self) -> None:
         self.calls.clear()
@@ -74,6 +83,7 @@ class FakeBotConnector:
         app.router.add_post("/v3/conversations/{conversation_id}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation_id}/activities/{activity_id}", self._send)
         app.router.add_put("/v3/conversations/{conversation_id}/activities/{activity_id}", self._update)
+        app.router.add_get("/files/{key}/{name}", self._file)
         return app
 
     async def _record(self, request: web.Request) -> tuple[Call, web.Response | None]:
@@ -90,6 +100,16 @@ class FakeBotConnector:
                     request.match_info.get("activity_id"), body, auth, status)
         self.calls.append(call)
         return call, refusal
+
+    async def _file(self, request: web.Request) -> web.Response:
+        self.downloads.append((request.path, request.headers.get("Authorization")))
+        key = request.match_info["key"]
+        if key not in self.files:
+            return web.Response(status=404)
+        if request.query.get("tempauth") != f"{key}-signed":
+            return web.Response(status=401)
+        data, status = self.files[key]
+        return web.Response(body=data, status=status, content_type="application/octet-stream")
 
     async def _send(self, request: web.Request) -> web.Response:
         call, refusal = await self._record(request)

@@ -1,10 +1,13 @@
 """Teams configuration, checked once at startup so a half-configured bot never starts.
 
 From the environment (through `bot.config.Settings`): `TEAMS_APP_ID`, `TEAMS_APP_PASSWORD`,
-`TEAMS_TENANT_ID` (single tenant), `TEAMS_ALLOW_ANONYMOUS` (local development only), and two
+`TEAMS_TENANT_ID` (single tenant), `TEAMS_ALLOW_ANONYMOUS` (local development only), and some
 rarely needed ones read here: `TEAMS_OPENID_METADATA_URL` (where the signing keys of incoming tokens
 are published; a sovereign cloud or a test identity provider) and `TEAMS_ALLOW_ANY_SERVICE_URL`
-(answer a `serviceUrl` outside Microsoft's hosts; local emulators).
+(answer a `serviceUrl` outside Microsoft's hosts; local emulators). Shared files are downloaded
+only over HTTPS from SharePoint/OneDrive (`*.sharepoint.com`); `TEAMS_FILE_HOSTS` adds host
+suffixes (a sovereign cloud's SharePoint) and `TEAMS_ALLOW_ANY_FILE_URL` lifts the check (local
+emulators, tests).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from bot.config import Settings
 from bot.teams.retry import RetryPolicy
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+# OneDrive for Business and SharePoint document libraries: <tenant>.sharepoint.com, <tenant>-my.sharepoint.com.
+DEFAULT_FILE_HOSTS = ("sharepoint.com",)
 
 TokenProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
 
@@ -42,6 +48,9 @@ class TeamsOptions:
     # Only Microsoft's Bot Connector hosts may be named as serviceUrl: a valid token must not be
     # enough to make the bot send its own access token somewhere else.
     check_service_url: bool = True
+    # Likewise a file's download URL: a payload must not make the bot fetch from anywhere it names.
+    file_hosts: tuple[str, ...] = DEFAULT_FILE_HOSTS
+    check_file_urls: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # How outgoing calls get the bot's token. None: MSAL with the app id, password and tenant.
     token_provider: TokenProviderFactory | None = field(default=None, compare=False)
@@ -59,6 +68,9 @@ class TeamsOptions:
             anonymous=settings.teams_anonymous,
             openid_metadata_url=e.get("TEAMS_OPENID_METADATA_URL") or None,
             check_service_url=not (settings.teams_anonymous or _truthy(e.get("TEAMS_ALLOW_ANY_SERVICE_URL"))),
+            file_hosts=DEFAULT_FILE_HOSTS + tuple(
+                h.strip().lower().lstrip(".") for h in (e.get("TEAMS_FILE_HOSTS") or "").split(",") if h.strip()),
+            check_file_urls=not (settings.teams_anonymous or _truthy(e.get("TEAMS_ALLOW_ANY_FILE_URL"))),
         )
         options.validate()
         return options

@@ -119,7 +119,7 @@ def build_manifest(settings: PackageSettings) -> dict[str, Any]:
                 "botId": settings.app_id,
                 "scopes": ["personal", "team", "groupChat"],
                 "isNotificationOnly": False,
-                "supportsFiles": False,
+                "supportsFiles": True,  # protocols sent in a 1:1 chat for "importer"
                 "commandLists": [
                     {"scopes": ["personal"], "commands": _commands(PERSONAL_COMMANDS)},
                     {"scopes": ["team", "groupChat"], "commands": _commands(TEAM_COMMANDS)},

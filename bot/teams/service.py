@@ -44,7 +44,7 @@ from microsoft_agents.hosting.core.app.proactive import ProactiveOptions
 
 from bot import delivery
 from bot.app import App
-from bot.teams import auth, cards, incoming
+from bot.teams import auth, cards, files, incoming
 from bot.teams.options import TeamsConfigError, TeamsOptions
 from bot.teams.retry import RetryingClientFactory
 from handlers import forms, router
@@ -201,6 +201,8 @@ class TeamsService:
         seen = incoming.read(activity)
         await self.remember(context, seen)
         text = (activity.text or "").strip()
+        if activity.attachments and await files.handle_upload(self, context, seen, text):
+            return  # a protocol file with "importer": previewed in bot.teams.files
         if not text:
             reply = error_reply(t("teams.bad_action") if activity.value is not None else t("teams.no_text"))
             await context.send_activities(reply_activities(reply))
