@@ -21,7 +21,7 @@ from handlers.context import LOCAL_OPERATOR, Actor
 from handlers.views import action_json
 from storage import queries
 from storage.db import transaction
-from storage.models import ACTION_STATUSES, Action, Person
+from storage.models import ACTION_STATUSES, Action, AuditEvent, Person
 from storage.setup import init_database
 
 
@@ -137,10 +137,18 @@ def cmd_admin(args: argparse.Namespace) -> int:
         from storage.people import get_or_create
 
         person = get_or_create(session, actor.platform, actor.external_id, actor.display_name, now.replace(tzinfo=None))
+        before = bool(person.is_admin)
         if args.admin_command == "add":
             person.is_admin = True
         elif args.admin_command == "remove":
             person.is_admin = False
+        if bool(person.is_admin) != before:
+            # Granting and revoking rights is a change like any other: who (the terminal operator), when.
+            operator = get_or_create(session, "console", LOCAL_OPERATOR, "lokal operatør", now.replace(tzinfo=None))
+            session.add(AuditEvent(at=now.replace(tzinfo=None), actor_id=operator.id, source="console",
+                                   entity="admin", entity_id=f"{actor.platform}:{actor.external_id}",
+                                   change="created" if person.is_admin else "removed",
+                                   old_value=before, new_value=bool(person.is_admin)))
         admins = session.scalars(select(Person).where(Person.is_admin.is_(True)).order_by(Person.id)).all()
         names = [f"{p.platform}:{p.external_id}" for p in admins]
     configured = sorted(app.settings.admins)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.context import Context
-from storage.models import AuditEvent
+from storage.models import AuditEvent, Meeting
 
 
 def audit(ctx: Context, entity: str, entity_id: object, change: str, old: Any = None, new: Any = None) -> None:
@@ -25,3 +25,17 @@ def audit(ctx: Context, entity: str, entity_id: object, change: str, old: Any = 
             new_value=new,
         )
     )
+
+
+def meeting_audit(meeting: Meeting) -> dict[str, Any]:
+    """What a meeting looks like in the audit log (JSON-able; instants as naive UTC ISO strings)."""
+    return {
+        "kind": meeting.kind,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at.isoformat() if meeting.starts_at else None,
+        "ends_at": meeting.ends_at.isoformat() if meeting.ends_at else None,
+        "all_day": bool(meeting.all_day),
+        "place": meeting.place,
+        "region": meeting.region,
+        "status": meeting.status,
+    }

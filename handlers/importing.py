@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import actions, permissions
-from handlers.audit import audit
+from handlers.audit import audit, meeting_audit
 from handlers.catalog import t
 from handlers.clock import at_local, local_date
 from handlers.commands import command
@@ -114,6 +114,7 @@ def _meeting_row(ctx: Context, info: dict[str, Any]) -> Meeting | None:
     )
     ctx.session.add(meeting)
     ctx.session.flush()
+    audit(ctx, "meeting", meeting.id, "created", None, meeting_audit(meeting))
     return meeting
 
 
@@ -256,9 +257,12 @@ def cmd_import(ctx: Context, args: str) -> Reply:
               {"file": pending.filename, "created": result.created, "existing": result.existing})
         return result_reply(result)
     if len(words) == 2 and fold(words[0]) in ("avbryt", "cancel"):
+        # Only those who may import may throw away someone's preview (the button is in a shared message).
+        permissions.require(ctx, "import")
         pending = _pending(ctx, words[1])
         if pending.status == "pending":
             pending.status = "cancelled"
+            audit(ctx, "import", pending.token, "cancelled", "pending", {"file": pending.filename})
             return Reply(title=t("importing.cancelled"), lines=[t("importing.nothing_saved")])
         return Reply(lines=[t(f"importing.already_{pending.status}")])
     return Reply(title=t("importing.how_title"), lines=[t("importing.how")])

@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import String, cast, exists, or_, select
 
 from handlers import actions, agreement, permissions
+from handlers.audit import audit, meeting_audit
 from handlers.catalog import t
 from handlers.clock import at_local, local_date, local_datetime
 from handlers.context import Context
@@ -567,6 +568,7 @@ def add(ctx: Context, spec: MeetingSpec) -> tuple[Meeting, DeadlineChanges]:
     )
     ctx.session.add(meeting)
     ctx.session.flush()
+    audit(ctx, "meeting", meeting.id, "created", None, meeting_audit(meeting))
     changes = _resolve_pending(ctx, open_refs)
     return meeting, changes
 
@@ -592,10 +594,12 @@ def update(ctx: Context, meeting: Meeting, spec: MeetingSpec) -> tuple[bool, Dea
     changed = {name: value for name, value in wanted.items() if getattr(meeting, name) != value}
     if not changed:
         return False, DeadlineChanges()
+    before = meeting_audit(meeting)
     for name, value in changed.items():
         setattr(meeting, name, value)
     meeting.updated_at = ctx.naive_now
     ctx.session.flush()
+    audit(ctx, "meeting", meeting.id, "changed", before, meeting_audit(meeting))
     changes = _follow(ctx, meeting, open_refs)
     changes.extend(_resolve_pending(ctx, open_refs))
     return True, changes
@@ -623,9 +627,11 @@ def move(ctx: Context, meeting_id: int, starts_at: datetime, *, all_day: bool | 
         return meeting, False, DeadlineChanges()
     open_refs = _meeting_bound_actions(ctx)
     _adopt(ctx, open_refs)
+    before = meeting_audit(meeting)
     meeting.starts_at, meeting.ends_at, meeting.all_day = new_start, new_end, new_all_day
     meeting.updated_at = ctx.naive_now
     ctx.session.flush()
+    audit(ctx, "meeting", meeting.id, "moved", before, meeting_audit(meeting))
     changes = _follow(ctx, meeting, open_refs)
     changes.extend(_resolve_pending(ctx, open_refs))
     return meeting, True, changes
@@ -644,9 +650,11 @@ def cancel_meeting(ctx: Context, meeting: Meeting) -> tuple[bool, DeadlineChange
         return False, DeadlineChanges()
     open_refs = _meeting_bound_actions(ctx)
     _adopt(ctx, open_refs)
+    before = meeting_audit(meeting)
     meeting.status = "cancelled"
     meeting.updated_at = ctx.naive_now
     ctx.session.flush()
+    audit(ctx, "meeting", meeting.id, "cancelled", before, meeting_audit(meeting))
     return True, _release(ctx, meeting, open_refs)
 
 

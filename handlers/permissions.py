@@ -4,6 +4,10 @@
 - members of a responsible party (directly, or through a group the party belongs to) may complete,
   reopen, postpone, change the deadline of and comment on its actions;
 - admins may do all of that on every action, and cancel and edit actions.
+
+`RULES` below is the whole table (the README's *Permissions* section repeats it, and a test keeps the
+two in step); every handler that changes something asks `require` or `require_party` first, so a
+button someone can see but may not use is refused here with the reason, like the typed command.
 """
 
 from __future__ import annotations
@@ -13,10 +17,48 @@ from handlers.context import Context
 from handlers.errors import PermissionDenied
 from storage.models import Action
 
-MEMBER_OPERATIONS = frozenset({"complete", "reopen", "postpone", "deadline", "comment", "start", "snooze"})
+EVERYONE = "everyone"
+MEMBERS = "members"  # members of one of the action's responsible parties, and admins
+PARTY = "party"  # members of the party named in the command, and admins
+ADMINS = "admins"
+
+# Every operation and who may do it. An operation missing here is refused for everyone but admins,
+# so a new command cannot become open by forgetting to list it.
+RULES: dict[str, str] = {
+    "read": EVERYONE,  # lists, details, meetings, reports, questions, help
+    "add": EVERYONE,  # new actions (typed or through the form)
+    "create_group": EVERYONE,  # ad-hoc groups ("gruppe ny …"), audited
+    "join": EVERYONE,  # "medlem"/"forlat" for oneself, audited
+    "complete": MEMBERS,
+    "reopen": MEMBERS,
+    "start": MEMBERS,
+    "postpone": MEMBERS,
+    "deadline": MEMBERS,
+    "comment": MEMBERS,
+    "snooze": MEMBERS,
+    "subscribe": PARTY,  # a channel to a party's reminders (and ending that)
+    "cancel": ADMINS,
+    "edit": ADMINS,  # an action's text and responsible parties
+    "manage_parties": ADMINS,
+    "manage_meetings": ADMINS,  # add, move, cancel meetings; calendar import
+    "import": ADMINS,  # protocol preview, import and cancelling a preview
+    "overview_channel": ADMINS,
+}
+
+MEMBER_OPERATIONS = frozenset(op for op, who in RULES.items() if who == MEMBERS)
 # Operations on a party rather than an action: members of the party (or of a group it belongs to) and admins.
-PARTY_OPERATIONS = frozenset({"subscribe"})
-ADMIN_OPERATIONS = frozenset({"cancel", "edit", "manage_parties", "manage_meetings", "import"})
+PARTY_OPERATIONS = frozenset(op for op, who in RULES.items() if who == PARTY)
+ADMIN_OPERATIONS = frozenset(op for op, who in RULES.items() if who == ADMINS)
+
+
+def _label(operation: str) -> str:
+    """The operation as words in a refusal ("markere punktet som ferdig")."""
+    for key in (f"perm.op.{operation}", f"security.op.{operation}"):
+        try:
+            return t(key)
+        except KeyError:
+            continue
+    return t("security.op.other")
 
 
 def responsible_keys(ctx: Context, action: Action) -> set[str]:
@@ -40,18 +82,19 @@ def is_responsible(ctx: Context, action: Action) -> bool:
 
 def require(ctx: Context, operation: str, action: Action | None = None) -> None:
     """Raise `PermissionDenied` with the reason when `ctx`'s user may not do `operation`."""
-    if ctx.is_admin:
+    who = RULES.get(operation, ADMINS)
+    if who == EVERYONE or ctx.is_admin:
         return
-    if operation in ADMIN_OPERATIONS:
-        raise PermissionDenied(t("perm.admin_only", operation=t(f"perm.op.{operation}")))
-    if operation in MEMBER_OPERATIONS:
+    if who == MEMBERS:
         if action is not None and is_responsible(ctx, action):
             return
         parties = ", ".join(ctx.resolver.name(k) for k in action.party_keys) if action else ""
         raise PermissionDenied(
-            t("perm.members_only", operation=t(f"perm.op.{operation}"), parties=parties),
+            t("perm.members_only", operation=_label(operation), parties=parties),
             suggestions=(t("perm.join_hint"),),
         )
+    # Admin operations, and party operations asked without a party (use `require_party`).
+    raise PermissionDenied(t("perm.admin_only", operation=_label(operation)))
 
 
 def require_party(ctx: Context, operation: str, party_key: str) -> None:
@@ -67,6 +110,6 @@ def require_party(ctx: Context, operation: str, party_key: str) -> None:
     if mine & target:
         return
     raise PermissionDenied(
-        t("perm.members_only", operation=t(f"perm.op.{operation}"), parties=ctx.resolver.name(party_key)),
+        t("perm.members_only", operation=_label(operation), parties=ctx.resolver.name(party_key)),
         suggestions=(t("perm.join_hint"),),
     )

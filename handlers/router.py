@@ -90,6 +90,16 @@ def unknown_command(body: str) -> Reply:
     return error_reply(t("router.unknown", text=body[:80]), hints)
 
 
+# SQLite's SQLITE_FULL and PostgreSQL's disk_full (53100): the write was refused and rolled back.
+_SQLITE_FULL = 13
+_PG_DISK_FULL = "53100"
+
+
+def storage_full(exc: DBAPIError) -> bool:
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlite_errorcode", None) == _SQLITE_FULL or getattr(orig, "sqlstate", None) == _PG_DISK_FULL
+
+
 def handle(
     factory: sessionmaker[Session],
     text: str,
@@ -114,6 +124,9 @@ def handle(
         return error_reply(exc.message, exc.suggestions)
     except (OperationalError, DBAPIError) as exc:
         session.rollback()
+        if storage_full(exc):
+            log.error("database full: nothing was stored (%s)", exc.__class__.__name__)
+            return error_reply(t("security.db_full"))
         if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
             log.warning("database unavailable: %s", exc.__class__.__name__)
             return error_reply(t("router.db_unavailable"))

@@ -13,12 +13,13 @@ from datetime import time
 from sqlalchemy import select
 
 from handlers import actions, permissions
+from handlers.audit import audit
 from handlers.catalog import t
 from handlers.clock import at_local, local_date
 from handlers.commands import command
 from handlers.context import Context
 from handlers.dates import format_date, parse_date, parse_duration
-from handlers.errors import DateError, PermissionDenied, UserError
+from handlers.errors import DateError, UserError
 from handlers.reminders.routing import OVERVIEW_SETTING
 from handlers.replies import Reply, Section
 from handlers.text import fold
@@ -62,6 +63,8 @@ def cmd_subscribe(ctx: Context, args: str) -> Reply:
             continue
         ctx.session.add(Subscription(platform=platform, channel_id=channel, channel_name=name, party_id=party.id,
                                      created_by_id=ctx.person.id, created_at=ctx.naive_now))
+        audit(ctx, "subscription", f"{platform}:{channel}:{key}", "created", None,
+              {"platform": platform, "channel": channel, "name": name, "party": key})
         added.append(ctx.resolver.label(key))
     ctx.session.flush()
     if not added:
@@ -90,6 +93,9 @@ def cmd_unsubscribe(ctx: Context, args: str) -> Reply:
         if row is None:
             missing.append(ctx.resolver.label(key))
             continue
+        # The row goes; the audit event keeps what it was, who ended it and when.
+        audit(ctx, "subscription", f"{platform}:{channel}:{key}", "removed",
+              {"platform": platform, "channel": channel, "name": row.channel_name, "party": key}, None)
         ctx.session.delete(row)
         removed.append(ctx.resolver.label(key))
     ctx.session.flush()
@@ -129,15 +135,16 @@ def cmd_overview_channel(ctx: Context, args: str) -> Reply:
         label = current.get("name") or current.get("channel")
         return Reply(lines=[t("reminders.overview_channel.current", channel=f"{current['platform']}:{label}")],
                      data={"overview_channel": current})
-    if not ctx.is_admin:
-        raise PermissionDenied(t("reminders.overview_channel.admin_only"))
+    permissions.require(ctx, "overview_channel")
     if word in ("av", "off", "fjern"):
         if row is not None:
+            audit(ctx, "setting", OVERVIEW_SETTING, "removed", row.value, None)
             ctx.session.delete(row)
             ctx.session.flush()
         return Reply(title=t("reminders.overview_channel.cleared"), data={"overview_channel": None})
     platform, channel, name = _channel(ctx)
     value = {"platform": platform, "channel": channel, "name": name}
+    audit(ctx, "setting", OVERVIEW_SETTING, "created" if row is None else "changed", current, value)
     if row is None:
         ctx.session.add(Setting(key=OVERVIEW_SETTING, value=value))
     else:
