@@ -173,7 +173,14 @@ class ReminderRunner:
         report.claimed = await self._db(engine.claim_plan, plan, now, self.worker, self.platforms, sweep=True,
                                         authoritative=self.authoritative)
         report.waiting = [i for i in plan.items if i.destination.platform not in self.platforms]
+        self._warn_unsendable(report)
         return report
+
+    def _warn_unsendable(self, report: TickReport) -> None:
+        if report.waiting and self.authoritative:
+            platforms = sorted({i.destination.platform for i in report.waiting})
+            log.warning("%d notification(s) for %s not sent: no deliverer is configured for that platform",
+                        len(report.waiting), ", ".join(platforms))
 
     async def digest(self, now: datetime, *, party: str | None = None, dry_run: bool = False,
                      scheduled: bool = True) -> TickReport:
@@ -189,6 +196,7 @@ class ReminderRunner:
         report.claimed = await self._db(engine.claim_plan, plan, now, self.worker, self.platforms, digest_week=week,
                                         authoritative=self.authoritative)
         report.waiting = [i for i in plan.items if i.destination.platform not in self.platforms]
+        self._warn_unsendable(report)
         return report
 
     async def deliver(self, now: datetime, fresh: Iterable[int] = (), *, retries: bool = True,

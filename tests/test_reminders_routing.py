@@ -100,3 +100,19 @@ def test_unreachable_party_is_reported_not_guessed(app) -> None:  # type: ignore
     plan = report.plans[0]
     assert [(i.destination.address, i.kind) for i in plan.items] == [("UKS", "due")]
     assert [(u.party, u.action_id) for u in plan.unroutable] == [("nfd", action)]
+
+
+def test_people_who_joined_a_group_hear_about_the_groups_actions(app) -> None:  # type: ignore[no-untyped-def]
+    join(app, "virkemiddelaktørene", "slack:UVMA", now=CREATED)  # the group itself, no channel
+    subscribe(app, "Siva", "CSIVA", now=CREATED)
+    join(app, "Innovasjon Norge", "slack:UIN", now=CREATED)
+    group_action = new_action(app, "Virkemiddelaktørene: Presentere oppfølging innen 20.01.2027", now=CREATED)
+    siva_action = new_action(app, "Siva: Egen sak innen 20.01.2027", now=CREATED)
+    sim = Sim(app)
+    sim.days(date(2027, 1, 20), date(2027, 1, 20))
+    got = sorted((s.action, s.address) for s in sim.log if s.kind == "reminder")
+    assert got == sorted([(group_action, "UVMA"), (group_action, "CSIVA"), (group_action, "UIN"),
+                          (siva_action, "CSIVA")])
+    # The group's own member also gets the group's weekly digest; the agencies get their own.
+    digests = sorted((s.address, s.reply.data["party"]) for s in sim.log if s.kind == "digest")  # type: ignore[index]
+    assert digests == [("CSIVA", "siva"), ("UIN", "innovasjon-norge"), ("UVMA", "virkemiddelaktorene")]

@@ -1,7 +1,8 @@
 """Where a party listens: its subscribed channels, else direct messages to its members.
 
-A group party (`fylkeskommunene`, `virkemiddelaktorene`) reaches the channels subscribed to the
-group itself and each member party's destinations, every destination once. Everything a sweep
+A group party (`fylkeskommunene`, `virkemiddelaktorene`) reaches its own destinations (channels
+subscribed to the group, else people who joined the group itself) and each member party's
+destinations, every destination once. Everything a sweep
 needs is loaded in three queries up front (`Router.load`), never per action.
 """
 
@@ -112,8 +113,10 @@ class Router:
                 found.append(Route(destination, party, via))
 
         if self._is_group(party_key):
-            for destination in self._subscriptions.get(party_key, []):
-                add(destination, party_key, "subscription")
+            # The group itself listens like any party (its channels, else its own members) …
+            for route in self.own_routes(party_key):
+                add(route.destination, route.party, route.via)
+        # … and so does each of its member parties.
         for key in self.concrete(party_key):
             channels = self._subscriptions.get(key, [])
             for destination in channels:
@@ -128,7 +131,7 @@ class Router:
         each member party gets its own digest, which already includes the group's actions)."""
         self.load([party_key])
         channels = self._subscriptions.get(party_key, [])
-        if channels or self._is_group(party_key):
+        if channels:
             return [Route(d, party_key, "subscription") for d in dict.fromkeys(channels)]
         return [Route(d, party_key, "member") for d in dict.fromkeys(self._members.get(party_key, []))]
 
