@@ -23,7 +23,7 @@ from handlers.context import Context
 from handlers.dates import format_datetime
 from handlers.meeting_refs import concerns, upcoming
 from handlers.reminders.claims import notification_key
-from handlers.reminders.due import Plan, Planned, Unroutable, _drop_claimed
+from handlers.reminders.due import Plan, Planned, Unroutable, drop_claimed
 from handlers.reminders.policy import ReminderPolicy
 from handlers.reminders.routing import Destination, Router
 from handlers.replies import ActionItem, Reply, Section
@@ -253,7 +253,7 @@ def plan_weekly(ctx: Context, now: datetime, policy: ReminderPolicy, router: Rou
     if include_overview and party is None and overview_destination is not None:
         _add_parts(plan, overview(ctx, policy, router), "overview", week, None, [overview_destination], policy, today,
                    via="overview")
-    _drop_claimed(ctx, plan)
+    drop_claimed(ctx, plan)
     return plan
 
 

@@ -236,7 +236,7 @@ def plan_reminders(ctx: Context, now: datetime, policy: ReminderPolicy, window_s
         for stage in latest_stages(action, plan.send_days, policy, ctx.tz):
             _plan_stage(ctx, plan, action, stage, policy, router, overview)
     plan_conveners(ctx, plan, now, policy, router)
-    _drop_claimed(ctx, plan)
+    drop_claimed(ctx, plan)
     return plan
 
 
@@ -356,7 +356,7 @@ def plan_conveners(ctx: Context, plan: Plan, now: datetime, policy: ReminderPoli
             )
 
 
-def _drop_claimed(ctx: Context, plan: Plan) -> None:
+def drop_claimed(ctx: Context, plan: Plan) -> None:
     claimed = existing(ctx.session, (item.key for item in plan.items))
     plan.already += sum(1 for item in plan.items if item.key in claimed)
     plan.items = [item for item in plan.items if item.key not in claimed]

@@ -10,7 +10,7 @@ Sending itself is the bot's business (`bot.scheduler`): handlers never talk to a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -197,11 +197,3 @@ def _unwanted(session: Session, row: Notification, category: str, now: datetime,
         if any((p or {}).get("party") == party for p in newer):
             return "superseded by a newer digest"
     return None
-
-
-def week_of(now: datetime, config: EngineConfig) -> str:
-    return week_label(local_date(now, config.tz))
-
-
-def today_of(now: datetime, config: EngineConfig) -> date:
-    return local_date(now, config.tz)

@@ -114,16 +114,6 @@ def stages_between(deadline: date, first: date, last: date, policy: ReminderPoli
     )
 
 
-def nominal_offsets(policy: ReminderPolicy) -> tuple[list[int], list[int], int, int]:
-    """(days before, working days before, overdue step, escalation days) — for the candidate query."""
-    return (
-        sorted(set(policy.days_before)),
-        sorted(set(policy.workdays_before)),
-        policy.overdue_every_days,
-        policy.escalate_after_days,
-    )
-
-
 # --- configuration text ------------------------------------------------------------------------
 
 
