@@ -185,6 +185,10 @@ class SlackService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._socket_task
         if self.socket_handler is not None:
+            # While the connection closes, the SDK's ping/receive tasks may still try to write and log
+            # "Cannot write to closing transport" with a traceback; at shutdown that is noise, not news.
+            logging.getLogger("slack_sdk.socket_mode").setLevel(logging.CRITICAL)
+            logging.getLogger("slack_bolt").setLevel(logging.CRITICAL)
             with contextlib.suppress(Exception):
                 await self.socket_handler.close_async()
 
