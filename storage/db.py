@@ -7,6 +7,7 @@ writes, foreign keys on); PostgreSQL is used when several replicas share a datab
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -40,7 +41,15 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: object) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # Connections per process (each replica has its own pool): SQLAlchemy's defaults unless set.
+    kwargs.setdefault("pool_size", _env_int("DATABASE_POOL_SIZE", 5))
+    kwargs.setdefault("max_overflow", _env_int("DATABASE_MAX_OVERFLOW", 10))
     return create_engine(url, **kwargs)
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else default
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
