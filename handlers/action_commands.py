@@ -162,7 +162,7 @@ def cmd_new(ctx: Context, args: str) -> Reply:
 
 
 def created_reply(ctx: Context, action, created: bool) -> Reply:  # type: ignore[no-untyped-def]
-    item = views.item(ctx, action)
+    item = views.item(ctx, action, full=True)
     key = "actions.created" if created else "actions.already_created"
     reply = Reply(
         title=t(key, id=action.id),
@@ -183,7 +183,7 @@ def cmd_show(ctx: Context, args: str) -> Reply:
 
 
 def detail_reply(ctx: Context, action, title: str | None = None) -> Reply:  # type: ignore[no-untyped-def]
-    item = views.item(ctx, action)
+    item = views.item(ctx, action, full=True)
     facts = [
         t("show.parties", parties=", ".join(ctx.resolver.name(k) for k in action.party_keys)),
         t("show.deadline", deadline=item.deadline_label),

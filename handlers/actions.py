@@ -19,10 +19,13 @@ from handlers.context import Context
 from handlers.dates import DeadlineParse, MeetingRef, format_date, parse_date, split_deadline
 from handlers.errors import NotFound, PartyError, UserError
 from handlers.meeting_refs import meeting_lookup
+from handlers.text import clean_input
 from storage import queries
 from storage.models import OPEN_STATUSES, Action, ActionEvent, ActionParty, Comment, Meeting
 
-MAX_TEXT = 4000
+# Long enough for a whole protocol paragraph pasted in (10 000 characters are stored as typed);
+# the renderers split it across blocks, and lists shorten it with a pointer to `vis N`.
+MAX_TEXT = 20_000
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def parse_quick_add(ctx: Context, text: str) -> NewAction:
 
 def create(ctx: Context, new: NewAction) -> tuple[Action, bool]:
     """Create the action; (existing, False) when `origin_key` was seen before (retries, re-imports)."""
-    text = new.text.strip()
+    text = clean_input(new.text)  # forms, imports and the CLI too, not only typed commands
     if not text:
         raise UserError(t("actions.no_text"))
     if len(text) > MAX_TEXT:
@@ -212,7 +215,7 @@ def set_deadline_date(ctx: Context, action_id: int, new_date: date, *, operation
 def comment(ctx: Context, action_id: int, text: str) -> Action:
     action = load(ctx, action_id)
     permissions.require(ctx, "comment", action)
-    text = text.strip()
+    text = clean_input(text)
     if not text:
         raise UserError(t("actions.empty_comment"))
     if len(text) > MAX_TEXT:
@@ -230,7 +233,7 @@ def _add_comment(ctx: Context, action: Action, text: str) -> None:
 def edit_text(ctx: Context, action_id: int, text: str) -> Action:
     action = load(ctx, action_id)
     permissions.require(ctx, "edit", action)
-    text = text.strip()
+    text = clean_input(text)
     if not text:
         raise UserError(t("actions.no_text"))
     if len(text) > MAX_TEXT:

@@ -21,6 +21,7 @@ from handlers.dates import DeadlineParse, format_date
 from handlers.errors import UserError
 from handlers.meeting_commands import submit_new_meeting
 from handlers.replies import Form, FormField, Option, Reply
+from handlers.text import clean_input
 from storage.models import Meeting
 
 Submitter = Callable[[Context, Mapping[str, Any], Mapping[str, Any]], Reply]
@@ -129,8 +130,17 @@ SUBMITTERS: dict[str, Submitter] = {
 }
 
 
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_input(value)
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
 def submit(ctx: Context, form_id: str, values: Mapping[str, Any], form_context: Mapping[str, Any]) -> Reply:
     submitter = SUBMITTERS.get(form_id)
     if submitter is None:
         raise UserError(t("form.unknown"))
-    return submitter(ctx, values, form_context)
+    # Form fields skip the command parser, so they are cleaned here as typed commands are.
+    return submitter(ctx, {str(k): _clean(v) for k, v in values.items()}, form_context)

@@ -6,7 +6,11 @@ import re
 import unicodedata
 
 _FOLD = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ö": "o", "ä": "a", "é": "e", "è": "e", "ü": "u"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 control characters except tab and line breaks: invisible, unstorable (NUL in PostgreSQL)
+# or able to rewrite an operator's terminal (ESC, CSI) when `oppfolging audit` prints them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Half of a UTF-16 pair (JSON "\ud800" decodes to one): no database can store it as UTF-8.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def fold(text: str) -> str:
@@ -17,6 +21,7 @@ def fold(text: str) -> str:
 
 
 def clean_input(text: str) -> str:
-    """What a user typed, with control characters (other than newlines and tabs) removed."""
-    text = unicodedata.normalize("NFC", text)
+    """What a user typed, with control characters (other than newlines and tabs) removed and broken
+    UTF-16 halves replaced by U+FFFD; everything else (right-to-left text, emoji, markup) is kept."""
+    text = unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", text))
     return _CONTROL.sub("", text).strip()

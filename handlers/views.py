@@ -32,11 +32,20 @@ def meeting_label(meeting: Meeting | None, ctx: Context) -> str | None:
     return t("meetings.short_label", title=meeting.title, date=format_date(local_date(meeting.starts_at, ctx.tz)))
 
 
-def item(ctx: Context, action: Action, *, buttons: bool = True) -> ActionItem:
+# In lists an action's text is shortened to this many characters, with a pointer to `vis N`, so one
+# pasted 20 000-character text cannot fill a whole list; `vis` and the reply to a change show all.
+# (4000 was the longest text before; those still show whole everywhere.)
+LIST_TEXT = 4000
+
+
+def item(ctx: Context, action: Action, *, buttons: bool = True, full: bool = False) -> ActionItem:
     keys = tuple(action.party_keys)
+    text = action.text
+    if not full and len(text) > LIST_TEXT:
+        text = text[:LIST_TEXT].rstrip() + " " + t("security.abbreviated", length=len(action.text), id=action.id)
     return ActionItem(
         id=action.id,
-        text=action.text,
+        text=text,
         parties=tuple(ctx.resolver.short_name(k) for k in keys),
         party_keys=keys,
         deadline=action.deadline,

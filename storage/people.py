@@ -10,8 +10,12 @@ from sqlalchemy.orm import Session
 
 from storage.models import Membership, Party, Person
 
+# Person.display_name is String(200); a platform may send longer names (Entra allows 256).
+MAX_NAME = 200
+
 
 def get_or_create(session: Session, platform: str, external_id: str, display_name: str, now: datetime) -> Person:
+    display_name = display_name[:MAX_NAME]
     person = session.scalar(select(Person).where(Person.platform == platform, Person.external_id == external_id))
     if person is not None:
         if display_name and person.display_name != display_name:

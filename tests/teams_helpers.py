@@ -354,8 +354,22 @@ def walk(node: Any) -> list[dict[str, Any]]:
     return out
 
 
+def text_of(element: dict[str, Any]) -> str:
+    """What a text element shows: a TextBlock's text, or a RichTextBlock's runs put together."""
+    if element.get("type") == "RichTextBlock":
+        return "".join(run.get("text", "") for run in element.get("inlines", []))
+    return str(element.get("text", ""))
+
+
+def color_of(element: dict[str, Any]) -> str | None:
+    if element.get("type") == "RichTextBlock":
+        colors = {run.get("color") for run in element.get("inlines", [])}
+        return colors.pop() if len(colors) == 1 else None
+    return element.get("color")
+
+
 def texts(card: dict[str, Any]) -> str:
-    return "\n".join(e["text"] for e in walk(card) if e.get("type") == "TextBlock")
+    return "\n".join(text_of(e) for e in walk(card) if e.get("type") in ("TextBlock", "RichTextBlock"))
 
 
 def actions(card: dict[str, Any], title: str | None = None) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import pytest
 from bot.teams import cards
 from bot.teams.incoming import base_conversation_id
 from handlers.replies import ActionItem, Button, Form, FormField, Option, Reply, Section
-from tests.teams_helpers import actions, inputs, texts
+from tests.teams_helpers import actions, color_of, inputs, text_of, texts
 
 
 def item(n: int, text: str = "Sende brev", **kw: object) -> ActionItem:
@@ -39,7 +39,8 @@ def test_split_text_never_loses_anything() -> None:
 
 
 def test_backticks_become_bold() -> None:
-    assert cards.markdown("Skriv `liste AU` eller `hjelp`.") == "Skriv **liste AU** eller **hjelp**."
+    assert [(r["text"], r.get("weight")) for r in cards.runs("Skriv `liste AU` eller `hjelp`.")] == [
+        ("Skriv ", None), ("liste AU", "Bolder"), (" eller ", None), ("hjelp", "Bolder"), (".", None)]
 
 
 def test_items_carry_their_commands_and_inputs() -> None:
@@ -74,7 +75,7 @@ def test_overdue_and_status_are_visible() -> None:
 def test_errors_are_marked() -> None:
     (card,) = cards.render(Reply(lines=["Fant ikke punkt 999.", "Skriv `liste`."], error=True))
     first = card["body"][0]
-    assert first["text"] == "⚠ Fant ikke punkt 999." and first["color"] == "Attention"
+    assert text_of(first) == "⚠ Fant ikke punkt 999." and color_of(first) == "Attention"
 
 
 def test_long_replies_are_split_under_the_teams_limit() -> None:
@@ -122,7 +123,7 @@ def test_a_form_after_a_refused_submit_keeps_the_values_and_shows_the_errors() -
     assert fields["f:meeting"]["choices"][0]["value"] == ""  # an optional choice can be left empty
     body = card["body"]
     at = body.index(fields["f:deadline_date"])
-    assert body[at + 1]["text"] == "⚠ Fristen kan ikke være tilbake i tid." and body[at + 1]["color"] == "Attention"
+    assert text_of(body[at + 1]) == "⚠ Fristen kan ikke være tilbake i tid." and color_of(body[at + 1]) == "Attention"
     (save,) = actions(card, "Lagre")
     assert save["data"] == {"oppfolging": "form", "form": "new_action", "context": {"channel": "x"}, "opener": "ny"}
 

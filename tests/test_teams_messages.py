@@ -19,8 +19,10 @@ from tests.teams_helpers import (
     OLA,
     PERSONAL,
     TeamsHarness,
+    color_of,
     message,
     teams_fixture,  # noqa: F401  (the `teams` fixture)
+    text_of,
     texts,
 )
 
@@ -129,7 +131,7 @@ def test_bad_input_gets_a_norwegian_answer_and_changes_nothing(teams: TeamsHarne
     answer = teams.say("ny AU: Sende brev innen 31.02.2027")
     assert count(teams, Action) == 0
     first = answer[0]["body"][0]
-    assert first.get("color") == "Attention" and first["text"].startswith("⚠")
+    assert color_of(first) == "Attention" and text_of(first).startswith("⚠")
     assert "Traceback" not in json.dumps(answer)
 
     empty = teams.say("")

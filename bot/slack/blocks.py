@@ -82,8 +82,10 @@ def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
     return [c for c in chunks if c.strip()]
 
 
-def mrkdwn(text: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": text}
+def mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack must not turn plain "@here", "#kanal" or a URL in user text into a mention or a
+    # link; only explicit <…> syntax is parsed, and `escape` makes sure user text never has any.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def plain(text: str) -> dict[str, Any]:

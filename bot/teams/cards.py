@@ -12,6 +12,10 @@ after a click the list can be shown again, up to date, instead of being replaced
 
 Teams refuses a message over about 28 KB, so a long reply becomes several cards of at most
 `MAX_CARD_BYTES` each, marked "del 2 av 3"; long text is split across text blocks. Nothing is cut.
+
+Every text is a `RichTextBlock` of `TextRun`s, never a `TextBlock`: Adaptive Cards read a TextBlock
+as Markdown (`[label](url)` is a link), a TextRun as text. Whatever a user typed is shown as typed
+and can never become a link or another element; the catalogue's `command` marks become bold runs.
 """
 
 from __future__ import annotations
@@ -35,9 +39,9 @@ FIELD_PREFIX = "f:"
 ASK_PREFIX = "ask:"
 
 MAX_CARD_BYTES = 24_000  # leaves room for the activity around it under Teams' ~28 KB
-MAX_TEXT_BYTES = 6_000  # one TextBlock; longer text continues in the next block
+MAX_TEXT_BYTES = 6_000  # one text block; longer text continues in the next block
 MAX_SOURCE = 300  # a listing command longer than this is not carried in buttons
-MAX_COMMAND = 4_500  # an action's text may be 4000 characters; anything longer is not ours
+MAX_COMMAND = 4_500  # buttons carry short commands plus an asked-for value (at most 3000 characters)
 
 STATUS_MARK = {"done": "✅ ", "cancelled": "✖️ ", "in_progress": "🔄 "}
 
@@ -46,11 +50,6 @@ Element = dict[str, Any]
 
 
 # --- text ----------------------------------------------------------------------------------------
-
-
-def markdown(text: str) -> str:
-    """Catalogue texts mark commands with `backticks`, which Teams cards do not render: bold instead."""
-    return re.sub(r"`([^`\n]+)`", r"**\1**", text)
 
 
 def _utf8(text: str) -> int:
@@ -73,8 +72,33 @@ def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
     return pieces
 
 
+_MARKED = re.compile(r"`([^`\n]+)`")
+_BLOCK_STYLE = frozenset({"spacing", "separator", "horizontalAlignment", "id"})
+
+
+def runs(text: str, **style: Any) -> list[Element]:
+    """`text` as TextRuns (no Markdown): catalogue texts mark commands with `backticks`, which become
+    bold runs; everything else is shown exactly as written."""
+    out: list[Element] = []
+    at = 0
+    for match in _MARKED.finditer(text):
+        if match.start() > at:
+            out.append({"type": "TextRun", "text": text[at : match.start()], **style})
+        out.append({"type": "TextRun", "text": match.group(1), **style, "weight": "Bolder"})
+        at = match.end()
+    if at < len(text) or not out:
+        out.append({"type": "TextRun", "text": text[at:], **style})
+    return out
+
+
+def rich(inlines: list[Element], **style: Any) -> Element:
+    return {"type": "RichTextBlock", "inlines": inlines, **style}
+
+
 def text_blocks(text: str, **style: Any) -> list[Element]:
-    return [{"type": "TextBlock", "text": piece, "wrap": True, **style} for piece in split_text(markdown(text))]
+    block = {k: v for k, v in style.items() if k in _BLOCK_STYLE}
+    run = {k: v for k, v in style.items() if k not in _BLOCK_STYLE}
+    return [rich(runs(piece, **run), **block) for piece in split_text(text)]
 
 
 def size(elements: Iterable[Element]) -> int:
@@ -146,11 +170,18 @@ class Renderer:
             meta.append(item.meeting)
         if item.case:
             meta.append(t("teams.case", case=item.case))
-        meta_block: Element = {"type": "TextBlock", "text": " · ".join(m for m in meta if m), "wrap": True,
-                               "isSubtle": True, "spacing": "None", "size": "Small"}
+        meta_text = " · ".join(m for m in meta if m)
+        meta_style: dict[str, Any] = {"isSubtle": True, "size": "Small"}
         if item.overdue:
-            meta_block |= {"color": "Attention", "isSubtle": False, "text": "⚠ " + meta_block["text"]}
-        items: list[Element] = [*text_blocks(f"**#{item.id}** {item.text}"), meta_block]
+            meta_text, meta_style = "⚠ " + meta_text, {"color": "Attention", "isSubtle": False, "size": "Small"}
+        meta_blocks = [rich([{"type": "TextRun", "text": piece, **meta_style}], spacing="None")
+                       for piece in split_text(meta_text)]
+        head, *more = split_text(item.text)
+        items: list[Element] = [
+            rich([{"type": "TextRun", "text": f"#{item.id} ", "weight": "Bolder"}, {"type": "TextRun", "text": head}]),
+            *(rich([{"type": "TextRun", "text": piece}]) for piece in more),
+            *meta_blocks,
+        ]
         if item.buttons:
             items.append({"type": "ActionSet", "actions": [self.button(b) for b in item.buttons]})
         return {"type": "Container", "id": f"item-{item.id}", "separator": True, "spacing": "Medium",
@@ -198,8 +229,8 @@ def _pack(blocks: list[list[Element]], actions: list[Element], title: str) -> li
         bodies.append([])
     if len(bodies) > 1:
         for n, body in enumerate(bodies[1:], start=2):
-            body.insert(0, {"type": "TextBlock", "text": t("teams.part", title=title, part=n, parts=len(bodies)),
-                            "wrap": True, "isSubtle": True, "weight": "Bolder"})
+            heading = t("teams.part", title=title, part=n, parts=len(bodies))
+            body.insert(0, rich([{"type": "TextRun", "text": heading, "isSubtle": True, "weight": "Bolder"}]))
     cards = [card(body) for body in bodies]
     if actions:
         cards[-1]["actions"] = actions
