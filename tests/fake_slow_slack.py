@@ -35,6 +35,7 @@ class Call:
     at: float  # perf_counter when it arrived
     status: int = 200
     answered_at: float = 0.0
+    result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
 
 @dataclass
@@ -148,7 +149,7 @@ class SlowSlack:
                 self._record(self.calls, call)
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                          headers={"Retry-After": str(self.retry_after)})
-        result = self._answer(method, params)
+        result = call.result = self._answer(method, params)
         call.answered_at = time.perf_counter()
         self._record(self.calls, call)
         return web.json_response(result)

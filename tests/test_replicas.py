@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
@@ -365,6 +366,62 @@ def test_digest_and_sweep_on_all_replicas_at_once_send_everything_once(cluster: 
         again = list(pool.map(tick, cluster.replicas))
     assert sum(r["claimed"] for r in again) == 0
     assert len(cluster.fake.of("chat.postMessage")) == expected
+
+
+def channel_message(cluster: Cluster) -> tuple[list[dict[str, Any]], list[int]]:
+    """The blocks of a message with several actions, as the bot renders them (rendered here)."""
+    from bot.app import App
+    from bot.config import Settings
+    from bot.slack.blocks import render
+    from handlers.context import Actor
+
+    app = App(Settings(database_url=cluster.db_url, admins=frozenset({f"slack:{ADMIN}"})))
+    try:
+        reply = app.handle("/oppfølging liste AU", Actor("slack", ADMIN, "Admin"))
+    finally:
+        app.close()
+    return render(reply, source="liste AU")[0].blocks, [item.id for item in reply.items]
+
+
+def test_a_form_opened_on_one_replica_is_submitted_on_another(cluster: Cluster) -> None:
+    """Utsett on one item of a channel message opens a date modal (replica A); Slack sends the
+    submission to replica B, which must still update just that item in the message."""
+    from bot.slack.blocks import ButtonValue
+    from bot.slack.modals import ASK_CALLBACK, ASK_FIELD
+
+    a, b, _ = cluster.replicas
+    blocks, ids = channel_message(cluster)
+    assert len(ids) >= 3
+    target = ids[1]
+    button = next(e for block in blocks if block.get("type") == "actions" for e in block["elements"]
+                  if (v := ButtonValue.decode(e.get("value"))) and v.ask == "date" and v.item == target)
+    url, token = cluster.fake.response_url(f"r{next(cluster.tokens)}")
+    payload = {
+        "type": "block_actions", "user": {"id": ADMIN, "username": "admin", "name": "admin", "team_id": "T0001"},
+        "api_app_id": "A0001", "token": "legacy", "trigger_id": f"trig.{token}", "response_url": url,
+        "team": {"id": "T0001", "domain": "testlag"}, "channel": {"id": "CAU", "name": "au"},
+        "container": {"type": "message", "message_ts": "1790000000.000100", "channel_id": "CAU",
+                      "is_ephemeral": False},
+        "message": {"type": "message", "ts": "1790000000.000100", "text": "Punkter", "blocks": blocks},
+        "actions": [{**button, "block_id": "b", "action_ts": "1790000000.000200"}],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
+    assert post(a.url + "/slack/events", body, sign(SECRET, body))[0] == 200
+    opened = cluster.fake.wait_for(lambda fake: [c for c in fake.of("views.open")
+                                                 if f"trig.{token}" == c.params.get("trigger_id")])[-1]
+    view = {**opened.params["view"], **opened.result["view"], "team_id": "T0001", "state": {"values": {
+        ASK_FIELD: {ASK_FIELD: {"type": "datepicker", "selected_date": "2027-09-15"}}}}}
+    assert view["callback_id"] == ASK_CALLBACK
+    submission = {"type": "view_submission", "team": {"id": "T0001"}, "api_app_id": "A0001", "token": "legacy",
+                  "user": {"id": ADMIN, "username": "admin", "name": "admin", "team_id": "T0001"}, "view": view}
+    body = urllib.parse.urlencode({"payload": json.dumps(submission, ensure_ascii=False)})
+    assert post(b.url + "/slack/events", body, sign(SECRET, body))[0] == 200
+    update = cluster.fake.wait_for(lambda fake: fake.answer(token)).body
+    assert update.get("replace_original") is True
+    shown = json.dumps(update["blocks"], ensure_ascii=False)
+    assert "15. september 2027" in shown  # the changed item
+    others = [i for i in ids if i != target]
+    assert all(f"item-{i}-" in shown for i in others), "the other items of the message were lost"
 
 
 def test_a_replica_killed_mid_traffic_does_not_stop_the_others(cluster: Cluster) -> None:

@@ -330,7 +330,7 @@ def register(service: SlackService) -> None:
         if value.ask:
             view_id = await open_modal(service, body.get("trigger_id"), ask_view(value, place.metadata()))
             if view_id and place.blocks is not None:
-                service.keep_blocks(view_id, place.blocks)
+                await service.keep_blocks(view_id, place.blocks)
             elif not view_id:
                 await after_click(service, error_reply(t("slack.form_failed")), value, place, origin)
             return
@@ -360,7 +360,7 @@ def register(service: SlackService) -> None:
             await ack(response_action="errors", errors=errors_for(reply, view))
             return
         await ack()
-        place = Place.from_metadata(meta, service.take_blocks(str(view.get("id"))))
+        place = Place.from_metadata(meta, await service.take_blocks(str(view.get("id"))))
         await guarded(after_click(service, reply, value, place, origin), place.response_url, service)
 
     async def on_form_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:

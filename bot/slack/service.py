@@ -12,9 +12,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +23,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import Clock, SignatureVerifier
+from sqlalchemy import delete
 
 from bot import delivery
 from bot.app import App
@@ -32,13 +33,15 @@ from bot.slack.delivery import SlackDeliverer
 from bot.slack.usergroups import DisplayNames, UsergroupParties
 from handlers.context import Actor, Context
 from handlers.replies import Reply
+from storage.db import transaction
+from storage.models import ProcessedRequest
 
 log = logging.getLogger(__name__)
 
 # How long a request waits for a Slack lookup (user name, user groups) before going on without it.
 LOOKUP_TIMEOUT = 1.0
-PENDING_MAX = 500
-PENDING_TTL = 1800.0  # a response_url lives 30 minutes
+PENDING_TTL = timedelta(minutes=30)  # a response_url lives 30 minutes
+BLOCKS_KEY_PREFIX = "slack:view-blocks:"
 
 
 class AppClock(Clock):
@@ -85,9 +88,6 @@ class SlackService:
         self.deliverer = SlackDeliverer(self.client)
         self.socket_handler: AsyncSocketModeHandler | None = None
         self._socket_task: asyncio.Task[None] | None = None
-        # Blocks of a channel message whose button opened a modal, by view id: Slack does not send
-        # the message again with the submission, and the item is replaced in it afterwards.
-        self._pending: OrderedDict[str, tuple[float, list[Block]]] = OrderedDict()
 
         from bot.slack import listeners
 
@@ -124,18 +124,24 @@ class SlackService:
             return fallback
 
     # --- blocks kept for modals opened from channel messages ---------------------------------
+    #
+    # Slack does not send the message again with a modal's submission, and the clicked item is
+    # replaced in it afterwards, so the message's blocks are kept by view id until then. They are
+    # kept in the database, not in this process: with several replicas (or Socket Mode connections)
+    # the submission may reach another replica than the click did.
 
-    def keep_blocks(self, view_id: str, blocks: list[Block]) -> None:
-        now = self.monotonic()
-        self._pending[view_id] = (now + PENDING_TTL, blocks)
-        while len(self._pending) > PENDING_MAX or (self._pending and next(iter(self._pending.values()))[0] < now):
-            self._pending.popitem(last=False)
+    async def keep_blocks(self, view_id: str, blocks: list[Block]) -> None:
+        try:
+            await asyncio.to_thread(_store_blocks, self.app, view_id, blocks)
+        except Exception as exc:  # the click still works; only the in-place update falls back
+            log.warning("could not keep the message of modal %s: %r", view_id, exc)
 
-    def take_blocks(self, view_id: str) -> list[Block] | None:
-        entry = self._pending.pop(view_id, None)
-        if entry is None or entry[0] < self.monotonic():
+    async def take_blocks(self, view_id: str) -> list[Block] | None:
+        try:
+            return await asyncio.to_thread(_take_blocks, self.app, view_id)
+        except Exception as exc:
+            log.warning("could not read the message of modal %s: %r", view_id, exc)
             return None
-        return entry[1]
 
     # --- HTTP mode -------------------------------------------------------------------------------
 
@@ -191,6 +197,30 @@ class SlackService:
             logging.getLogger("slack_bolt").setLevel(logging.CRITICAL)
             with contextlib.suppress(Exception):
                 await self.socket_handler.close_async()
+
+
+def _blocks_key(view_id: str) -> str:
+    return f"{BLOCKS_KEY_PREFIX}{view_id}"[:300]
+
+
+def _store_blocks(app: App, view_id: str, blocks: list[Block]) -> None:
+    now = app.clock().astimezone(UTC).replace(tzinfo=None)
+    with transaction(app.sessions) as session:
+        session.merge(ProcessedRequest(key=_blocks_key(view_id), at=now, result={"blocks": blocks}))
+        # Modals nobody submitted: their response_url has expired, so their blocks are useless.
+        session.execute(delete(ProcessedRequest).where(
+            ProcessedRequest.key.startswith(BLOCKS_KEY_PREFIX), ProcessedRequest.at < now - PENDING_TTL))
+
+
+def _take_blocks(app: App, view_id: str) -> list[Block] | None:
+    now = app.clock().astimezone(UTC).replace(tzinfo=None)
+    with transaction(app.sessions) as session:
+        row = session.get(ProcessedRequest, _blocks_key(view_id))
+        if row is None:
+            return None
+        session.delete(row)
+        blocks = (row.result or {}).get("blocks")
+        return blocks if row.at >= now - PENDING_TTL and isinstance(blocks, list) else None
 
 
 SLACK_KEY = web.AppKey("oppfolging_slack", SlackService)
