@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from bot.config import load_dotenv
+from bot import logsafety
+from bot.config import SecretFileError, load_dotenv
 
 # Modules with `register(subparsers)`; a feature adds its module here.
 CLI_MODULES = (
@@ -44,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Before any command runs: whatever a library logs, configured secrets come out as ***.
+    logsafety.install(logsafety.secret_values(os.environ, [getattr(args, "database_url", None)]))
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
@@ -51,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except SecretFileError as exc:  # a configuration mistake: say which, without a traceback
+        print(f"oppfolging: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 
 def serve(app: App, *, host: str = "0.0.0.0", port: int = 3978) -> int:
+    # What is configured, for whoever reads the log (secrets are not part of the repr).
+    log.info("configuration: %r; database %s", app.settings, app.engine.url.render_as_string(hide_password=True))
     init_database(app.engine, app.clock())
     # Imported here, not at the top: every `oppfolging` command loads this module to register
     # `serve`, and aiohttp with the platform SDKs would add ~0.1 s to `oppfolging run`.
@@ -25,7 +27,8 @@ def serve(app: App, *, host: str = "0.0.0.0", port: int = 3978) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     app = make_app(args)
-    logging.getLogger().setLevel(logging.INFO)
+    if not getattr(args, "verbose", False):  # -v keeps DEBUG
+        logging.getLogger().setLevel(logging.INFO)
     return serve(app, host=args.host, port=args.port or app.settings.port)
 
 

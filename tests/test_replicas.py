@@ -279,11 +279,11 @@ def test_a_retry_reaching_two_replicas_creates_one_action(cluster: Cluster) -> N
         with ThreadPoolExecutor(2) as pool:
             statuses = list(pool.map(post, [r.url + "/slack/events" for r in targets], [body] * 2, [headers] * 2))
         assert [status for status, _ in statuses] == [200, 200]
-        answers = cluster.fake.wait_for(lambda fake, token=token: len(fake.answers_for(token)) >= 2
-                                        and fake.answers_for(token))
+        # The second copy carries a signature already used: acknowledged, and not run again (replay
+        # protection, tests/test_security_requests.py), so one answer.
+        answers = cluster.fake.wait_for(lambda fake, token=token: fake.answers_for(token))
         texts = sorted(text_of(answer.body) for answer in answers)
         assert sum("Registrert som punkt" in t for t in texts) == 1, texts
-        assert sum("var allerede registrert" in t for t in texts) == 1, texts
         with engine.connect() as conn:
             assert conn.execute(
                 select(func.count()).select_from(Action).where(Action.origin_key == f"req:{trigger}")).scalar() == 1

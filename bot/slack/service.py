@@ -24,6 +24,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import Clock, SignatureVerifier
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from bot import delivery
 from bot.app import App
@@ -42,6 +43,10 @@ log = logging.getLogger(__name__)
 LOOKUP_TIMEOUT = 1.0
 PENDING_TTL = timedelta(minutes=30)  # a response_url lives 30 minutes
 BLOCKS_KEY_PREFIX = "slack:view-blocks:"
+# A signed request is valid for five minutes (plus clock skew); within that time the same signature
+# twice is a replay: Slack's own retries are new requests, with a new timestamp and so a new signature.
+REPLAY_WINDOW = timedelta(minutes=6)
+REPLAY_KEY_PREFIX = "slack:signature:"
 
 
 class AppClock(Clock):
@@ -150,12 +155,24 @@ class SlackService:
         if self.verifier is None or not self._signed(body, request):
             log.warning("Slack request with a bad signature or timestamp refused (from %s)", request.remote)
             return web.json_response({"error": "invalid_signature"}, status=401)
+        if await self._replayed(request.headers.get("X-Slack-Signature", "")):
+            # Acknowledged, so whoever sent it stops; but nothing runs a second time.
+            log.warning("Slack request replayed (its signature was already used) ignored (from %s)", request.remote)
+            return web.Response(status=200)
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
         except (ValueError, TypeError, AttributeError, KeyError):  # signed, but no payload Slack would send
             log.warning("signed Slack request with an unreadable body refused")
             return web.json_response({"error": "invalid_payload"}, status=400)
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    async def _replayed(self, signature: str) -> bool:
+        """Whether this signature was seen before, by this replica or another (the database decides)."""
+        try:
+            return await asyncio.to_thread(_seen_before, self.app, signature)
+        except Exception as exc:  # database down: let the request on, it gets "temporarily unavailable"
+            log.warning("could not check the Slack request for a replay: %s", exc.__class__.__name__)
+            return False
 
     def _signed(self, body: str, request: web.Request) -> bool:
         assert self.verifier is not None
@@ -197,6 +214,20 @@ class SlackService:
             logging.getLogger("slack_bolt").setLevel(logging.CRITICAL)
             with contextlib.suppress(Exception):
                 await self.socket_handler.close_async()
+
+
+def _seen_before(app: App, signature: str) -> bool:
+    now = app.clock().astimezone(UTC).replace(tzinfo=None)
+    try:
+        with transaction(app.sessions) as session:
+            session.add(ProcessedRequest(key=f"{REPLAY_KEY_PREFIX}{signature}"[:300], at=now, result=None))
+            session.flush()
+            # Signatures older than the window can never be valid again.
+            session.execute(delete(ProcessedRequest).where(
+                ProcessedRequest.key.startswith(REPLAY_KEY_PREFIX), ProcessedRequest.at < now - REPLAY_WINDOW))
+    except IntegrityError:
+        return True
+    return False
 
 
 def _blocks_key(view_id: str) -> str:

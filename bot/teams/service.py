@@ -158,6 +158,9 @@ class TeamsService:
         identity = await auth.authenticate(request, self.auth_config, self.validator)
         if isinstance(identity, web.StreamResponse):
             return identity
+        # Read (and keep) the body here: one over the service's limit is a 413, which the SDK would
+        # otherwise report as unreadable JSON (400).
+        await request.read()
         with warnings.catch_warnings():
             # The SDK's request adapter reads this plain string key, so it cannot be a web.RequestKey.
             warnings.simplefilter("ignore", NotAppKeyWarning)
