@@ -95,9 +95,19 @@ _SQLITE_FULL = 13
 _PG_DISK_FULL = "53100"
 
 
-def storage_full(exc: DBAPIError) -> bool:
-    orig = getattr(exc, "orig", None)
-    return getattr(orig, "sqlite_errorcode", None) == _SQLITE_FULL or getattr(orig, "sqlstate", None) == _PG_DISK_FULL
+def storage_full(exc: BaseException) -> bool:
+    """Whether `exc`, or what caused it, says the disk is full. SQLite rolls the whole transaction
+    back on SQLITE_FULL, so inside a savepoint the error seen is "no such savepoint"; the cause is
+    in its context."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        orig = getattr(current, "orig", current)
+        if getattr(orig, "sqlite_errorcode", None) == _SQLITE_FULL or getattr(orig, "sqlstate", None) == _PG_DISK_FULL:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def handle(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///data/oppfolging.sqlite"
+BUSY_TIMEOUT = 30.0  # seconds
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -37,8 +38,12 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: object) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        # How long a write waits for another writer's lock (`?timeout=5` in the URL), then gives up:
+        # the user is told the bot is temporarily unavailable instead of waiting forever.
+        timeout = float(parsed.query.get("timeout", BUSY_TIMEOUT))  # type: ignore[arg-type]
+        engine = create_engine(parsed.difference_update_query(["timeout"]), connect_args={"timeout": timeout},
+                               **kwargs)
+        event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, timeout))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     # Connections per process (each replica has its own pool): SQLAlchemy's defaults unless set.
@@ -52,12 +57,12 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value.isdigit() else default
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn, _record, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
     cursor.close()
 
 
