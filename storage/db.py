@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,6 +44,7 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: object) -> Engine:
         engine = create_engine(parsed.difference_update_query(["timeout"]), connect_args={"timeout": timeout},
                                **kwargs)
         event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, timeout))
+        event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     # Connections per process (each replica has its own pool): SQLAlchemy's defaults unless set.
@@ -64,6 +65,18 @@ def _sqlite_pragmas(dbapi_conn, _record, timeout: float = 30.0) -> None:  # type
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
     cursor.close()
+
+
+def _begin_before_savepoint(conn: Connection, name: str) -> None:
+    """Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE. A SAVEPOINT outside a
+    transaction starts one of its own, which its RELEASE then commits: the action a request creates
+    first (in a savepoint) would be committed at once, before its history and whatever else the request
+    does, and stay even if the request is refused afterwards. Open the request's transaction first."""
+    driver = conn.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        # A savepoint means a write is coming: take the lock now. Through SQLAlchemy, so that "database
+        # is locked" arrives as its OperationalError ("temporarily unavailable"), like any other.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
