@@ -22,6 +22,7 @@ Import:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -133,6 +134,16 @@ def _best(events: list[icalendar.Component]) -> icalendar.Component:
     return max(events, key=rank)
 
 
+MAX_UID = 200  # Meeting.uid holds 300; an instance adds "/<recurrence id>"
+
+
+def _fit_uid(uid: str) -> str:
+    """A UID too long for the database, as a digest: the same file gives the same uid every time."""
+    if len(uid) <= MAX_UID:
+        return uid
+    return "sha256:" + hashlib.sha256(uid.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def read_calendar(data: bytes, tz: tzinfo, now: datetime) -> tuple[list[Occurrence], list[str]]:
     """All occurrences in the file within the window, and the titles of events without a start."""
     if len(data) > MAX_BYTES:
@@ -153,7 +164,8 @@ def read_calendar(data: bytes, tz: tzinfo, now: datetime) -> tuple[list[Occurren
         if event.get("DTSTART") is None:
             missing.append(_text(event, "SUMMARY") or "?")
             continue
-        uid = _text(event, "UID") or f"nouid-{_rid(event.decoded('DTSTART'))}-{normalise(_text(event, 'SUMMARY'))}"
+        uid = _fit_uid(_text(event, "UID")
+                       or f"nouid-{_rid(event.decoded('DTSTART'))}-{normalise(_text(event, 'SUMMARY'))}")
         rid = event.get("RECURRENCE-ID")
         if rid is not None:
             overrides.setdefault(uid, {}).setdefault(_rid(rid.dt), []).append(event)

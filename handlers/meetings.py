@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import String, cast, exists, or_, select
@@ -36,6 +36,7 @@ from handlers.dates import MeetingRef, format_date, format_date_long, format_dat
 from handlers.errors import NotFound, UserError
 from handlers.meeting_refs import AGENCIES, find_meeting
 from handlers.parties import normalise
+from handlers.text import clean_input
 from storage.models import OPEN_STATUSES, Action, ActionParty, Meeting, Party
 
 MAX_TITLE = 300
@@ -520,6 +521,8 @@ def _at_place(meetings: list[Meeting], place: str | None) -> list[Meeting]:
 
 
 def validate(ctx: Context, spec: MeetingSpec) -> MeetingSpec:
+    # Typed, from a form or from an .ics file: the same cleaning as every other text.
+    spec = replace(spec, title=clean_input(spec.title), place=clean_input(spec.place), notes=clean_input(spec.notes))
     if spec.kind not in agreement.RULES:
         raise UserError(t("meeting.unknown_kind", text=spec.kind))
     if spec.kind in agreement.REGIONAL_KINDS and not spec.region:

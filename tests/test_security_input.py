@@ -316,3 +316,23 @@ def test_huge_inputs_are_answered_quickly(bot: Bot) -> None:
 def test_broken_utf16_is_stored_as_a_replacement_character(bot: Bot, text: str) -> None:
     reply = say(bot.app, text)
     assert not (reply.error and "noe gikk galt" in " ".join(reply.lines).lower())
+
+
+def test_a_hostile_calendar_file_is_imported_cleanly_or_refused(bot: Bot) -> None:
+    from handlers import calendar_ics
+    from tests.test_calendar_import import calendar, event
+
+    data = calendar(
+        event("U" * 1000, "Høstmøte Nasjonal samhandlingsmodell \x00\x1b[2J", "20271021T100000", "20271021T150000",
+              location="Gardermoen\x07 " + "lang " * 100),
+        event("kort-uid", "Vårmøte Nasjonal samhandlingsmodell <!channel> [x](https://e.no)", "20270401T093000",
+              location="مرحبا 🎉"),
+    )
+    reply = bot.app.handle("", Actor("console", "local"), now=NOW,
+                           run=lambda ctx: calendar_ics.import_calendar(ctx, data).reply())
+    assert not (reply.error and "noe gikk galt" in " ".join(reply.lines).lower()), reply.lines
+    from storage.models import Meeting
+
+    with bot.app.sessions() as session:
+        for meeting in session.scalars(select(Meeting)):
+            assert "\x00" not in meeting.title + meeting.place and "\x1b" not in meeting.title + meeting.place
