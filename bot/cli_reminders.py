@@ -77,7 +77,8 @@ def _print_text(report: TickReport, now: datetime, runner: ReminderRunner, dry_r
     if not items:
         print(t(nothing_key, when=when))
     elif dry_run:
-        print(t("reminders.cli.would_send", count=len(items), when=when))
+        count = t("reminders.cli.messages_one") if len(items) == 1 else t("reminders.cli.messages_many", count=len(items))
+        print(t("reminders.cli.would_send", count=count, when=when))
         for item in items:
             print()
             label = f" ({item.destination.label})" if item.destination.label else ""

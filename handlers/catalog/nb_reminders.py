@@ -82,7 +82,9 @@ TEXTS = {
     # Command line (read by the secretariat)
     "reminders.cli.outside_hours": "{when} er utenfor utsendingstid (arbeidsdager kl. {start}–{end}): ingenting sendes nå.",
     "reminders.cli.nothing": "Ingen påminnelser å sende {when}.",
-    "reminders.cli.would_send": "Dette ville blitt sendt {when} ({count} meldinger):",
+    "reminders.cli.would_send": "Dette ville blitt sendt {when} ({count}):",
+    "reminders.cli.messages_one": "1 melding",
+    "reminders.cli.messages_many": "{count} meldinger",
     "reminders.cli.sent": "Sendt: {sent}. Feilet og prøves igjen senere: {failed}. Hoppet over: {skipped}.",
     "reminders.cli.destination": "→ {destination}",
     "reminders.cli.no_deliverer": "Meldinger til {platform} som ikke kan sendes fra denne prosessen: {count}. De venter på tjenesten (`oppfolging serve`).",
