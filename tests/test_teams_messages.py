@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.teams import cards as card_renderer
-from handlers import commands, router
 from handlers.context import Actor
 from storage.models import Action, ActionEvent, ConversationRef, Membership, Person, Subscription
 from tests.teams_helpers import (
@@ -179,9 +178,6 @@ def test_a_long_reply_becomes_several_cards_and_nothing_is_lost(teams: TeamsHarn
 
 
 def test_subscribing_a_teams_channel(teams: TeamsHarness) -> None:
-    router._load_modules()
-    if "abonner" not in commands.COMMANDS:
-        pytest.skip("the subscription commands are not registered yet")
     thread = f"{CHANNEL};messageid=1700000000002"
     answer = teams.say("abonner AU", conversation=thread, kind="channel", mention=True, user=OLA)
     assert teams.app is not None
