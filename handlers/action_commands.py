@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from handlers import actions, views
+from handlers.buckets import deadline_bucket, week_end
 from handlers.catalog import t
 from handlers.clock import local_datetime
 from handlers.commands import command
@@ -83,8 +82,7 @@ def related_keys(ctx: Context, keys: tuple[str, ...] | list[str]) -> list[str]:
 
 def list_reply(ctx: Context, flt: queries.ActionFilter, page: int, title: str, empty_text: str) -> Reply:
     today = ctx.today
-    week_end = today + timedelta(days=6 - today.weekday())
-    counts = queries.bucket_counts(ctx.session, flt, today, week_end)
+    counts = queries.bucket_counts(ctx.session, flt, today, week_end(today))
     total = sum(counts.values())
     if total == 0:
         return Reply(title=title, lines=[empty_text], data={"actions": [], "counts": counts, "total": 0})
@@ -93,7 +91,7 @@ def list_reply(ctx: Context, flt: queries.ActionFilter, page: int, title: str, e
     rows = queries.list_actions(ctx.session, flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     sections: dict[str, Section] = {}
     for row in rows:
-        bucket = _bucket(row.status, row.deadline, today, week_end)
+        bucket = deadline_bucket(row.deadline, today) if row.status in OPEN_STATUSES else "closed"
         if bucket not in sections:
             sections[bucket] = Section(title=t(f"list.bucket.{bucket}", count=counts.get(bucket, 0)))
         sections[bucket].items.append(views.item(ctx, row))
@@ -109,18 +107,6 @@ def list_reply(ctx: Context, flt: queries.ActionFilter, page: int, title: str, e
         if page < pages:
             reply.buttons.append(Button(t("button.next_page"), f"liste side {page + 1}"))
     return reply
-
-
-def _bucket(status: str, deadline, today, week_end) -> str:  # type: ignore[no-untyped-def]
-    if status not in OPEN_STATUSES:
-        return "closed"
-    if deadline is None:
-        return "no_deadline"
-    if deadline < today:
-        return "overdue"
-    if deadline <= week_end:
-        return "this_week"
-    return "later"
 
 
 @command("liste", "list", "ls", "oversikt", help_key="help.list")

@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select
 
 from handlers import views
 from handlers.action_commands import related_keys
+from handlers.buckets import deadline_bucket, week_end
 from handlers.catalog import t
 from handlers.clock import at_local
 from handlers.context import Context
@@ -114,14 +115,10 @@ def _shortened(item: ActionItem) -> ActionItem:
 
 
 def bucket_of(deadline: date | None, today: date, horizon: date) -> str | None:
-    week_end = today + timedelta(days=6 - today.weekday())
-    if deadline is None:
-        return "no_deadline"
-    if deadline < today:
-        return "overdue"
-    if deadline <= week_end:
-        return "this_week"
-    if deadline <= horizon:
+    bucket = deadline_bucket(deadline, today)
+    if bucket != "later":
+        return bucket
+    if deadline is not None and deadline <= horizon:
         return "soon"
     return None  # further ahead: counted, not listed
 
@@ -195,7 +192,7 @@ def overview(ctx: Context, policy: ReminderPolicy, router: Router) -> Reply:
         .group_by(Party.key)
     ).all()
     per_party = sorted(((key, int(n), int(late or 0)) for key, n, late in rows), key=lambda r: (-r[2], -r[1], r[0]))
-    totals = queries.bucket_counts(ctx.session, queries.ActionFilter(), today, today + timedelta(days=6 - today.weekday()))
+    totals = queries.bucket_counts(ctx.session, queries.ActionFilter(), today, week_end(today))
     open_total = sum(n for b, n in totals.items() if b != "closed")
     reply = Reply(
         title=t("reminders.overview.title", week=today.isocalendar()[1]),
