@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 from bench.common import ROOT
 
 SECRET = "bench-signing-secret-0123456789abcdef"
-TOKEN = "xoxb-bench-token"
+TOKEN = "xoxb-" + secrets.token_hex(8)
 USER = "UBENCH"
 
 

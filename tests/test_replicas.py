@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -204,7 +205,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     tmp = tmp_path_factory.mktemp("replicas")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "MICROSOFT_"))}
     env.update({
-        "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-replica-test", "SLACK_SIGNING_SECRET": SECRET,
+        "DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-" + secrets.token_hex(8), "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake.url + "/api/", "OPPFOLGING_ADMINS": f"slack:{ADMIN}", "OPPFOLGING_SCHEDULER": "off",
         "PYTHONDONTWRITEBYTECODE": "1",
     })

@@ -132,9 +132,10 @@ def test_a_replayed_slack_request_runs_nothing_twice(slack: Slack) -> None:
 
 def test_secrets_come_from_the_environment_or_a_file_outside_the_repository(tmp_path: Path) -> None:
     secret_file = tmp_path / "slack_bot_token"
-    secret_file.write_text("xoxb-from-a-file\n")
+    file_token = "xoxb-" + secrets.token_hex(8)
+    secret_file.write_text(file_token + "\n")
     settings = Settings.from_env({"SLACK_BOT_TOKEN_FILE": str(secret_file), "TEAMS_APP_PASSWORD": "from-env"})
-    assert settings.slack_bot_token == "xoxb-from-a-file" and settings.teams_app_password == "from-env"
+    assert settings.slack_bot_token == file_token and settings.teams_app_password == "from-env"
     # The environment wins over a file; a file in the repository is refused, as is a missing one.
     assert Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-env", "SLACK_BOT_TOKEN_FILE": str(secret_file)}) \
         .slack_bot_token == "xoxb-env"

@@ -5,6 +5,7 @@ The retry handlers take their sleep as a parameter: the tests record the waits i
 
 from __future__ import annotations
 
+import secrets
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
@@ -31,7 +32,7 @@ class Harness:
         async def sleep(seconds: float) -> None:
             self.sleeps.append(seconds)
 
-        settings = Settings(slack_bot_token="xoxb-test-delivery", slack_api_url=api_url)
+        settings = Settings(slack_bot_token="xoxb-" + secrets.token_hex(8), slack_api_url=api_url)
         self.deliverer = SlackDeliverer(web_client(settings, sleep=sleep))
 
     def send(self, destination: Destination, reply: Reply) -> str:

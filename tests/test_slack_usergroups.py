@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +34,7 @@ def groups(fake: FakeSlack, clock: Clock, mapping: tuple[tuple[str, str], ...]) 
     async def no_wait(seconds: float) -> None:
         return None
 
-    client = web_client(Settings(slack_bot_token="xoxb-test-groups", slack_api_url=fake.url + "/api/"), sleep=no_wait)
+    client = web_client(Settings(slack_bot_token="xoxb-" + secrets.token_hex(8), slack_api_url=fake.url + "/api/"), sleep=no_wait)
     return UsergroupParties(client, mapping, ttl=300, retry_after_failure=30, clock=clock)
 
 
@@ -85,7 +86,7 @@ def test_no_mapping_means_no_calls(loop_thread: LoopThread, fake: FakeSlack) -> 
 
 def test_display_names_come_from_users_info_and_fall_back(loop_thread: LoopThread, fake: FakeSlack) -> None:
     fake.names["U0ANNE"] = "Anne Hansen"
-    client = web_client(Settings(slack_bot_token="xoxb-test-names", slack_api_url=fake.url + "/api/"))
+    client = web_client(Settings(slack_bot_token="xoxb-" + secrets.token_hex(8), slack_api_url=fake.url + "/api/"))
     names = DisplayNames(client, clock=Clock())
     assert loop_thread.run(names.name("U0ANNE", "anne")) == "Anne Hansen"
     assert loop_thread.run(names.name("U0ANNE", "anne")) == "Anne Hansen"

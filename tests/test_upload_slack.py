@@ -7,6 +7,7 @@ at its `url_private` (which, like Slack, only answers the bot token).
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Any
 
 from aiohttp import web
@@ -144,7 +145,7 @@ def test_download_failures_get_a_clear_message(slack: Slack) -> None:
     assert "Filtypen «.bin» støttes ikke" in all_text(dm_answer(slack, 3)["blocks"])
 
     # A token Slack does not accept for files: Slack sends the login page; so does the fake.
-    slack.fake.bot_token = "xoxb-another-app"
+    slack.fake.bot_token = "xoxb-" + secrets.token_hex(8)
     share_in_dm(slack, slack.fake.add_file("protokoll.docx", protocol_docx(), mimetype=DOCX))
     assert "Appen trenger tillatelsen files:read" in all_text(dm_answer(slack, 4)["blocks"])
     assert count(slack, PendingImport) == 0 and count(slack, Action) == 0
