@@ -389,7 +389,3 @@ def setup(web_app: web.Application, app: App) -> None:
     web_app.on_cleanup.append(service.stop)
 
 
-async def run_once(app: App, now: datetime, **kwargs: Any) -> TickReport:
-    """One tick outside the service (tests, scripts)."""
-    return await ReminderRunner(app, **kwargs).tick(now)
-

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from handlers import permissions
 from handlers.catalog import t
 from handlers.context import Context
-from handlers.dates import DeadlineParse, MeetingRef, format_date, parse_date, split_deadline
+from handlers.dates import DeadlineParse, format_date, parse_date, split_deadline
 from handlers.errors import NotFound, PartyError, UserError
 from handlers.meeting_refs import meeting_lookup
 from handlers.text import clean_input
@@ -207,11 +207,6 @@ def change_deadline(ctx: Context, action_id: int, expression: str, *, operation:
     return action
 
 
-def set_deadline_date(ctx: Context, action_id: int, new_date: date, *, operation: str = "postpone") -> Action:
-    """A date picked in a form: no parsing, but the same checks as typing it."""
-    return change_deadline(ctx, action_id, new_date.strftime("%d.%m.%Y"), operation=operation)
-
-
 def comment(ctx: Context, action_id: int, text: str) -> Action:
     action = load(ctx, action_id)
     permissions.require(ctx, "comment", action)
@@ -276,5 +271,3 @@ def _touch(ctx: Context, action: Action) -> None:
     ctx.session.flush()
 
 
-def resolve_meeting_ref(ctx: Context, ref: MeetingRef, party_keys: Sequence[str]) -> date | None:
-    return meeting_lookup(ctx, party_keys)(ref)

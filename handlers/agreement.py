@@ -2,7 +2,7 @@
 
 One `KindRule` per meeting kind says who convenes it, when in the year the agreement places it,
 and what it is about. The Norwegian wording lives in `handlers/catalog/nb_meetings.py`
-(`meeting.kind.*`, `meeting.when.*`, `meeting.theme.*`); this module only holds the structure, so
+(`meeting.kind.*`, `meeting.theme.*`); this module only holds the structure, so
 questions, the calendar import and the reports all read the same rules.
 
 Choices worth knowing:
@@ -82,11 +82,6 @@ def theme(kind: str) -> str | None:
     if kind not in RULES or kind == "other":
         return None
     return t(f"meeting.theme.{kind}")
-
-
-def when_text(kind: str) -> str:
-    """When in the year the agreement places this kind of meeting."""
-    return t(f"meeting.when.{kind if kind in RULES else 'other'}")
 
 
 def expectation(kind: str, region_name: str | None, convener_name: str | None) -> str:

@@ -65,10 +65,3 @@ def remove_membership(session: Session, person: Person, party: Party) -> bool:
     return True
 
 
-def members_of(session: Session, party_keys_: list[str]) -> list[Person]:
-    """People who belong to any of these parties (for direct-message reminders)."""
-    rows = session.scalars(
-        select(Person).join(Membership, Membership.person_id == Person.id).join(Party, Party.id == Membership.party_id)
-        .where(Party.key.in_(party_keys_)).distinct().order_by(Person.id)
-    )
-    return list(rows)

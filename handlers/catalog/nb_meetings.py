@@ -59,13 +59,6 @@ TEXTS: dict[str, str] = {
     "meeting.theme.steering-group": (
         "Nasjonal samhandlingsmodell samlet som styringsgruppe for Missionssatsingen og andre fellessatsinger."
     ),
-    "meeting.when.national-spring": "om våren, på toppledernivå og i takt med budsjettprosessene",
-    "meeting.when.national-autumn": "om høsten, på toppledernivå og i takt med budsjettprosessene",
-    "meeting.when.regional-spring": "i vårhalvåret (for eksempel i april), etter det nasjonale vårmøtet",
-    "meeting.when.regional-autumn": "i høsthalvåret (for eksempel i november), etter det nasjonale høstmøtet",
-    "meeting.when.au": "etter behov",
-    "meeting.when.steering-group": "etter behov",
-    "meeting.when.other": "når noen kaller inn",
     "meeting.expect.national-spring": "Etter avtalen holdes vårmøtet om våren, og {convener} kaller inn i god tid.",
     "meeting.expect.national-autumn": "Etter avtalen holdes høstmøtet om høsten, og {convener} kaller inn i god tid.",
     "meeting.expect.regional-spring": (

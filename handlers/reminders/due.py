@@ -10,7 +10,6 @@ sent: one "forfalt" reminder, not one per missed week.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -362,8 +361,3 @@ def drop_claimed(ctx: Context, plan: Plan) -> None:
     plan.items = [item for item in plan.items if item.key not in claimed]
 
 
-def only_platforms(plan: Plan, platforms: Iterable[str]) -> tuple[list[Planned], list[Planned]]:
-    """(deliverable here, waiting for another process) by the platforms this process can send to."""
-    allowed = set(platforms)
-    return ([i for i in plan.items if i.destination.platform in allowed],
-            [i for i in plan.items if i.destination.platform not in allowed])

@@ -30,9 +30,6 @@ class Workdays:
     def is_holiday(self, day: date) -> bool:
         return day in self._holidays or day in self._extra
 
-    def holiday_name(self, day: date) -> str | None:
-        return self._holidays.get(day)
-
     def is_workday(self, day: date) -> bool:
         return day.weekday() < 5 and not self.is_holiday(day)
 
