@@ -33,7 +33,9 @@ def make_app(args: argparse.Namespace) -> App:
 
 
 def now_of(args: argparse.Namespace, app: App) -> datetime:
-    return parse_now(getattr(args, "now", None), app.settings.timezone)
+    text = getattr(args, "now", None)
+    # The wall clock is read here, in `bot`, never in `handlers`.
+    return parse_now(text, app.settings.timezone) if text else app.clock()
 
 
 def add_now(parser: argparse.ArgumentParser) -> None:

@@ -28,10 +28,8 @@ def at_local(day: date, clock: time, tz: ZoneInfo = DEFAULT_TZ) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
-def parse_now(text: str | None, tz: ZoneInfo = DEFAULT_TZ) -> datetime:
+def parse_now(text: str, tz: ZoneInfo = DEFAULT_TZ) -> datetime:
     """`--now` values: ISO date or datetime; a naive value is local time in `tz`."""
-    if not text:
-        return datetime.now(UTC)
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
