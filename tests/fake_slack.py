@@ -21,6 +21,20 @@ from aiohttp import WSMsgType, web
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
 
 
+async def read_params(request: web.Request) -> dict[str, Any]:
+    """A Web API call's arguments as Slack reads them: query, form or JSON body; JSON-valued fields decoded."""
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        params.update(await request.json())
+    else:
+        params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+    for key in JSON_FIELDS:
+        if isinstance(params.get(key), str):
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(params[key])
+    return params
+
+
 @dataclass
 class Call:
     method: str
@@ -166,15 +180,7 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params: dict[str, Any] = dict(request.query)
-        if request.content_type == "application/json":
-            params.update(await request.json())
-        else:
-            params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
-        for key in JSON_FIELDS:
-            if isinstance(params.get(key), str):
-                with contextlib.suppress(ValueError):
-                    params[key] = json.loads(params[key])
+        params = await read_params(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         call = Call(method, params, token)
         with self._cond:

@@ -14,9 +14,7 @@ use `wait_for` (a condition variable).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
+from tests.fake_slack import read_params
 
 
 @dataclass
@@ -124,15 +122,7 @@ class SlowSlack:
     async def _api(self, request: web.Request) -> web.Response:
         at = time.perf_counter()
         method = request.match_info["method"]
-        params: dict[str, Any] = dict(request.query)
-        if request.content_type == "application/json":
-            params.update(await request.json())
-        else:
-            params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
-        for key in JSON_FIELDS:
-            if isinstance(params.get(key), str):
-                with contextlib.suppress(ValueError):
-                    params[key] = json.loads(params[key])
+        params = await read_params(request)
         call = Call(method, params, at)
         if self.latency:
             await asyncio.sleep(self.latency)
