@@ -39,7 +39,7 @@ from bench.common import (
 from bench.procs import SECRET, USER, Process, start_bare, start_serve
 from bench.slack_requests import button_click, sign, slash_command
 from storage.models import Action
-from tests.fake_slow_slack import SlowSlack
+from tests.support.fake_slack import FakeSlack
 
 REPEAT = 30
 BURST = 10
@@ -85,7 +85,7 @@ async def post(session: aiohttp.ClientSession, url: str, body: str) -> tuple[flo
         return time.perf_counter() - start, resp.status
 
 
-async def wait_answer(fake: SlowSlack, token: str, timeout: float = ANSWER_TIMEOUT) -> float | None:
+async def wait_answer(fake: FakeSlack, token: str, timeout: float = ANSWER_TIMEOUT) -> float | None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         answer = fake.answer(token)
@@ -95,9 +95,10 @@ async def wait_answer(fake: SlowSlack, token: str, timeout: float = ANSWER_TIMEO
     return None
 
 
-async def one(session: aiohttp.ClientSession, target: str, fake: SlowSlack, kind: Kind, i: int,
+async def one(session: aiohttp.ClientSession, target: str, fake: FakeSlack, kind: Kind, i: int,
               *, answer: bool) -> tuple[float, float | None]:
-    response_url, token = fake.response_url(f"t{next(_ids)}")
+    token = f"t{next(_ids)}"
+    response_url = fake.response_url(token)
     body = kind.body(i, response_url, f"trig.{token}")
     start = time.perf_counter()
     ack, status = await post(session, target, body)
@@ -109,7 +110,7 @@ async def one(session: aiohttp.ClientSession, target: str, fake: SlowSlack, kind
     return ack, (at - start) if at is not None else None
 
 
-async def sequential(session: aiohttp.ClientSession, serve: Process, bare: Process, fake: SlowSlack,
+async def sequential(session: aiohttp.ClientSession, serve: Process, bare: Process, fake: FakeSlack,
                      kind_list: list[Kind], repeat: int) -> dict[str, Result]:
     results: dict[str, Result] = {}
     for kind in kind_list:
@@ -129,8 +130,8 @@ async def sequential(session: aiohttp.ClientSession, serve: Process, bare: Proce
     return results
 
 
-async def burst(session: aiohttp.ClientSession, serve: Process, bare: Process, fake: SlowSlack,
-                kind_list: list[Kind], rounds: int = 3) -> Result:
+async def burst(session: aiohttp.ClientSession, serve: Process, bare: Process, fake: FakeSlack,
+                kind_list: list[Kind], rounds: int = 5) -> Result:
     """`BURST` requests at once (a mix of all kinds), a few rounds; every request counted."""
     result = Result()
     for r in range(rounds):
@@ -161,7 +162,7 @@ async def measure(url: str, n_actions: int, repeat: int) -> tuple[dict[str, Resu
     engine = seed_engine(url, n_actions)
     ids = open_action_ids(engine)
     engine.dispose()
-    fake = SlowSlack()
+    fake = FakeSlack()
     runner = await fake.start()
     serve = bare = None
     try:
@@ -191,7 +192,7 @@ def ratio(a: Samples, b: Samples) -> str:
 def run(large: bool = False, repeat: int = REPEAT) -> str:
     out = [
         f"{repeat} requests per command, one at a time, each followed by the same request to the bare bolt app;",
-        f"then 3 bursts of {BURST} simultaneous requests (all commands mixed). Times in ms.",
+        f"then 5 bursts of {BURST} simultaneous requests (all commands mixed). Times in ms.",
         "*ack*: until the HTTP response (Slack's 3-second limit). *answer*: until the reply arrived on the",
         "`response_url` at the fake Slack — what the user waits for. *bare*: the bare app's ack.",
         "*ratio*: median ack of `oppfolging serve` / median ack of the bare app.",

@@ -1,6 +1,6 @@
 """Benchmark 3: delivering a weekly digest to 20 subscribed Slack channels at Slack's pace.
 
-The fake Web API (tests/fake_slow_slack.py) answers every call after 50 ms and allows about one
+The fake Web API (tests/support/fake_slack.py) answers every call after 50 ms and allows about one
 `chat.postMessage` per second per channel; a faster post gets HTTP 429 with `Retry-After: 1`, as
 Slack does. The digest is planned and claimed by the reminder engine and sent by the real Slack
 deliverer (slack_sdk's AsyncWebClient with the bot's retry handlers) through `ReminderRunner`.
@@ -23,7 +23,7 @@ from bench.reminders import subscribe_every_party
 from bot.app import App
 from bot.config import Settings
 from storage.models import Party
-from tests.fake_slow_slack import SlowSlack
+from tests.support.fake_slack import FakeSlack
 
 CHANNELS = 20
 LATENCY = 0.050
@@ -36,7 +36,7 @@ async def deliver_digest(url: str, parallel: int | None = None) -> dict[str, obj
     from bot.slack.client import web_client
     from bot.slack.delivery import SlackDeliverer
 
-    fake = SlowSlack(latency=LATENCY, per_channel_interval=INTERVAL)
+    fake = FakeSlack(latency=LATENCY, per_channel_interval=INTERVAL)
     runner_http = await fake.start()
     try:
         settings = Settings(database_url=url, slack_bot_token=TOKEN, slack_api_url=fake.url + "/api/")

@@ -22,11 +22,12 @@ from bench.reminders import subscribe_every_party
 from bench.slack_requests import slash_command
 from bot.app import App
 from bot.config import Settings
-from tests.fake_slow_slack import SlowSlack
+from tests.support.fake_slack import FakeSlack
 
 ACTIONS = 100_000
 CHAT_REQUESTS = 200
-CHANNELS = 5  # 20 with --large (the digest then takes minutes: each party's digest lists all its open actions)
+CHANNELS = 5  # 20 with --large
+DUE_TODAY = 1000  # actions whose reminder goes out in the measured sweep
 
 
 def start_probe(url: str, api_url: str) -> Process:
@@ -44,7 +45,7 @@ async def sample_while(proc: Process, work: asyncio.Future) -> float:  # type: i
 
 
 async def measure(url: str, channels: int = CHANNELS) -> dict[str, float]:
-    engine = seed_engine(url, ACTIONS)
+    engine = seed_engine(url, ACTIONS, due_today=DUE_TODAY)
     ids = open_action_ids(engine)
     engine.dispose()
     setup = App(Settings(database_url=url), clock=lambda: NOW)
@@ -56,7 +57,7 @@ async def measure(url: str, channels: int = CHANNELS) -> dict[str, float]:
         keys = sorted(conn.execute(select(Party.key).where(Party.valid_to.is_(None), Party.kind != "group")).scalars())
     subscribe_every_party(setup, only=keys[:channels])
     setup.close()
-    fake = SlowSlack()
+    fake = FakeSlack()
     runner = await fake.start()
     proc = await asyncio.to_thread(start_probe, url, fake.url)
     result: dict[str, float] = {}
@@ -74,6 +75,15 @@ async def measure(url: str, channels: int = CHANNELS) -> dict[str, float]:
             result["chat_peak"] = await sample_while(proc, work)
             await work
             result["after_chat"] = proc.rss_mib()
+            start = time.perf_counter()
+            sweep = asyncio.ensure_future(session.post(proc.url + "/bench/sweep", params={"now": NOW.isoformat()},
+                                                       timeout=aiohttp.ClientTimeout(total=900)))
+            result["sweep_peak"] = await sample_while(proc, sweep)
+            response = await sweep
+            body = await response.json()
+            response.release()
+            result["sweep_seconds"] = time.perf_counter() - start
+            result["sweep_messages"] = float(body["sent"])
             start = time.perf_counter()
             request = session.post(proc.url + "/bench/digest", params={"now": NOW.isoformat()},
                                    timeout=aiohttp.ClientTimeout(total=900))
@@ -100,15 +110,19 @@ def run(large: bool = False) -> str:
         with database(backend, label="mem") as url:
             r = asyncio.run(measure(url, channels))
         rows.append([backend, f"{r['idle']:.0f}", f"{r['chat_peak']:.0f}", f"{r['after_chat']:.0f}",
+                     f"{r['sweep_peak']:.0f}", f"{int(r['sweep_messages'])} in {r['sweep_seconds']:.0f} s",
                      f"{r['digest_peak']:.0f}", f"{r['after_digest']:.0f}",
-                     f"{int(r['digest_messages'])} in {r['digest_seconds']:.0f} s"])
+                     f"{int(r['digest_messages'])} in {r['digest_seconds']:.0f} s",
+                     f"{max(r['idle'], r['chat_peak'], r['sweep_peak'], r['digest_peak']):.0f}"])
     out = [
         f"RSS in MiB of the service process with {count(ACTIONS)} actions. *chat*: {CHAT_REQUESTS} signed Slack requests",
         f"at once (lists, `mine`, `vis`, `ny`, button clicks). *digest*: the weekly digest to {channels} channels",
-        "(each party's digest lists all its open actions, in parts of at most 15 items), sent to a fake Slack",
-        "without delay." + ("" if large else " PostgreSQL, and 20 channels, with `--large`."),
+        "(at most 10 actions listed per section, the rest counted), sent to a fake Slack without delay.",
+        f"*sweep*: the reminder sweep of a Monday 09:00 with {DUE_TODAY} actions due that day (planned, claimed",
+        "and sent inside the service)." + ("" if large else " PostgreSQL, and 20 channels, with `--large`."),
         "",
-        table(["backend", "idle", "chat peak", "after chat", "digest peak", "after digest", "digest messages"], rows),
+        table(["backend", "idle", "chat peak", "after chat", "sweep peak", "sweep messages", "digest peak",
+               "after digest", "digest messages", "peak of the run"], rows),
     ]
     return "\n".join(out)
 

@@ -24,7 +24,7 @@ from sqlalchemy import insert, select
 from bench.common import NOW, QueryCounter, backends, count, database, fmt_ms, log, seed_engine, table
 from bot.app import App
 from bot.config import Settings
-from handlers.replies import Reply
+from handlers.core.replies import Reply
 from storage.models import Party, Subscription
 
 DUE = (10, 1000)
@@ -60,9 +60,12 @@ class Measured:
 
 def runner_for(app: App, deliverer: InstantDeliverer):  # type: ignore[no-untyped-def]
     from bot.scheduler import ReminderRunner
+    from handlers.reminders.pacing import Pacer
 
+    # Unpaced (no rate table): this measures what planning, claiming and sending cost, not Slack's
+    # rate limits (which would stretch 3 500 messages over 12 minutes; see bench/delivery.py).
     return ReminderRunner(app, worker="bench", deliverers=lambda p: deliverer if p == "slack" else None,
-                          platforms={"slack"})
+                          platforms={"slack"}, pacer=Pacer(rates={}))
 
 
 async def sweep(app: App, counter: QueryCounter, now: datetime) -> tuple[Measured, Measured]:
@@ -155,9 +158,10 @@ def run(large: bool = False) -> str:
         table(["backend", "actions", "due today", "messages", "plan + claim", "statements", "send", "statements",
                "statements per message", "again"], sweep_rows),
         "",
-        "**Weekly digest** to 20 subscribed channels (20 parties), times in ms. *messages*: digest parts",
-        "(a party's digest is split into parts of at most 15 items), so this grows with the open actions of",
-        "the subscribed parties — that is what a digest lists.",
+        "**Weekly digest** to 20 subscribed channels (20 parties), times in ms. *messages*: digest parts.",
+        "A party's digest lists at most 10 actions per section (`digest_section_max`, most urgent first) and",
+        "counts the rest, so neither its length nor its cost follows the table; the sections are counted in",
+        "SQL and only the listed actions are loaded, a few parties planned and claimed at a time.",
         "",
         table(["backend", "actions", "messages", "plan + claim", "statements", "send", "statements"], digest_rows),
     ]

@@ -30,6 +30,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "delivery": ("bench.delivery", "3. Delivery of a digest to 20 channels"),
     "memory": ("bench.memory", "4. Memory"),
     "startup": ("bench.startup", "5. Start-up"),
+    "teams": ("bench.teams_http", "6. Microsoft Teams: /api/messages and paced delivery"),
+    "overview": ("bench.overview", "7. The overview page (/oversikt)"),
 }
 
 

@@ -25,7 +25,7 @@ from bench.common import (
 )
 from bot.app import App
 from bot.config import Settings
-from handlers.context import Actor
+from handlers.core.context import Actor
 
 USER = Actor("slack", "UBENCH", "Bench Bruker")
 REPEAT = 40

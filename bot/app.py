@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from handlers import router
-from handlers.context import Actor, Context
-from handlers.replies import Reply
+from handlers.core.context import Actor, Context
+from handlers.core.replies import Reply
+from handlers.overview.links import LinkSettings
 from storage.db import make_engine, session_factory
 
 
@@ -31,6 +32,12 @@ class App:
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
 
+    @cached_property
+    def overview_links(self) -> LinkSettings:
+        return LinkSettings(public_host=self.settings.public_host,
+                            ttl=timedelta(hours=self.settings.overview_link_hours),
+                            secret=self.settings.secret_key)
+
     def handle(
         self,
         text: str,
@@ -41,9 +48,11 @@ class App:
         run: Callable[[Context], Reply] | None = None,
     ) -> Reply:
         admins = self.settings.admins
+        overview_links = self.overview_links
 
         def setup(ctx: Context) -> None:
             ctx.admins = admins
+            ctx.overview_links = overview_links
             if configure is not None:
                 configure(ctx)
 

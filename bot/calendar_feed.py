@@ -12,19 +12,22 @@ import asyncio
 from aiohttp import web
 
 from bot.app import App
-from handlers import calendar_ics
-from handlers.context import Actor, Context
-from handlers.errors import UserError
+from handlers.core.context import Actor, Context
+from handlers.core.errors import UserError
 
 FEED_ACTOR = Actor("http", "calendar-feed", "kalenderabonnement")
 
 
 def build_feed(app: App, county_text: str | None) -> bytes:
     """The feed bytes; raises UserError for an unknown county. Reads only, never writes."""
+    # Imported here, not at the top: icalendar (~40 ms) loads with the first request for the feed,
+    # not while `serve` starts.
+    from handlers.meetings import ics_feed
+
     with app.sessions() as session:
         ctx = Context(session=session, actor=FEED_ACTOR, now=app.clock(), tz=app.settings.timezone)
-        county = calendar_ics.check_county(ctx, county_text)
-        return calendar_ics.export_calendar(ctx, county)
+        county = ics_feed.check_county(ctx, county_text)
+        return ics_feed.export_calendar(ctx, county)
 
 
 def setup(web_app: web.Application, app: App) -> None:

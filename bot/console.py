@@ -6,9 +6,9 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers.catalog import t
-from handlers.context import LOCAL_OPERATOR, Actor
-from handlers.replies import ActionItem, Reply
+from handlers.core.catalog import t
+from handlers.core.context import LOCAL_OPERATOR, Actor
+from handlers.core.replies import ActionItem, Reply
 
 RED = "\033[31m"
 BOLD = "\033[1m"

@@ -9,7 +9,7 @@ from typing import TextIO
 from bot import delivery
 from bot.console import render_text
 from bot.delivery import Destination
-from handlers.replies import Reply
+from handlers.core.replies import Reply
 
 
 class ConsoleDeliverer:

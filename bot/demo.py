@@ -12,16 +12,22 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handlers import actions
-from handlers.clock import at_local, local_date
-from handlers.context import Actor, Context
-from handlers.dates import DeadlineParse
+from handlers.actions import lifecycle
+from handlers.core.clock import at_local, local_date
+from handlers.core.context import Actor, Context
+from handlers.dates.values import DeadlineParse
+from handlers.dates.workdays import Workdays
 from storage.models import Action, Meeting, Party
 
 
 def _next(month: int, day: int, today: date) -> date:
     candidate = date(today.year, month, day)
     return candidate if candidate >= today else date(today.year + 1, month, day)
+
+
+def _workday(day: date) -> date:
+    """Meetings are held on working days: a newcomer's first `neste møte` must not answer "lørdag"."""
+    return Workdays().on_or_after(day)
 
 
 def _meeting(session: Session, now: datetime, **fields: object) -> Meeting:
@@ -45,17 +51,19 @@ def load_demo(session: Session, now: datetime) -> tuple[int, int]:
         starts_at=at_local(date(2023, 5, 11), time(8, 30)).replace(tzinfo=None),
         ends_at=at_local(date(2023, 5, 11), time(14, 0)).replace(tzinfo=None), convener="ks",
     )
-    autumn = _next(10, 21, today)
-    spring = _next(4, 22, today)
+    autumn = _workday(_next(10, 21, today))
+    spring = _workday(_next(4, 22, today))
+    au_day = _workday(today + timedelta(days=4))
+    dialogue_day = _workday(today + timedelta(days=11))
     meetings = [
         frosta,
         _meeting(session, naive, kind="au", title="Møte i arbeidsutvalget", place="Teams",
-                 starts_at=at_local(today + timedelta(days=4), time(10, 0)).replace(tzinfo=None),
-                 ends_at=at_local(today + timedelta(days=4), time(11, 30)).replace(tzinfo=None), convener="au"),
+                 starts_at=at_local(au_day, time(10, 0)).replace(tzinfo=None),
+                 ends_at=at_local(au_day, time(11, 30)).replace(tzinfo=None), convener="au"),
         _meeting(session, naive, kind="regional-autumn", title="Dialogmøte Vestland, høst", place="Bergen",
                  region="vestland", convener="vestland",
-                 starts_at=at_local(today + timedelta(days=11), time(9, 0)).replace(tzinfo=None),
-                 ends_at=at_local(today + timedelta(days=11), time(15, 0)).replace(tzinfo=None)),
+                 starts_at=at_local(dialogue_day, time(9, 0)).replace(tzinfo=None),
+                 ends_at=at_local(dialogue_day, time(15, 0)).replace(tzinfo=None)),
         _meeting(session, naive, kind="national-autumn", title=f"Nasjonalt høstmøte {autumn.year}", place="Oslo",
                  convener="ks", starts_at=at_local(autumn, time(9, 0)).replace(tzinfo=None),
                  ends_at=at_local(autumn, time(15, 0)).replace(tzinfo=None)),
@@ -100,13 +108,13 @@ def load_demo(session: Session, now: datetime) -> tuple[int, int]:
         (("au",), "Sende brev til KDD og be om et møte med statssekretæren", -35, "8", "done"),
     ]
     for keys, text, days, case, status in plan:
-        action, _ = actions.create(ctx, actions.NewAction(
+        action, _ = lifecycle.create(ctx, lifecycle.NewAction(
             text=text, party_keys=keys, deadline=due(days), meeting_id=frosta.id, case_ref=case,
             origin_key=f"demo:{case}:{text[:40]}",
         ))
         if status != "open":
             old = action.status
             action.status = status
-            actions.record(ctx, action, "status", old, status)
+            lifecycle.record(ctx, action, "status", old, status)
     session.flush()
     return len(plan), len(meetings)

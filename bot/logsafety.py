@@ -13,12 +13,9 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 # Environment variables whose values are secrets (NAME, or NAME_FILE naming a file holding it).
 SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|_KEY)$")
-URL_NAMES = ("DATABASE_URL", "TEST_DATABASE_URL")
+URL_NAMES = ("DATABASE_URL", "TEST_DATABASE_URL", "SMTP_URL")
 MIN_LENGTH = 6  # shorter values would blank ordinary words ("test", "1234")
 MASK = "***"
 
@@ -43,19 +40,30 @@ def secret_values(env: Mapping[str, str], urls: Iterable[str | None] = ()) -> se
         except OSError:
             continue
     for url in [*(env.get(n) for n in URL_NAMES), *files, *urls]:
-        password = _password(url)
-        if password and len(password) >= MIN_LENGTH:
-            values.add(password)
+        values.update(p for p in _passwords(url) if len(p) >= MIN_LENGTH)
     return values
 
 
-def _password(url: str | None) -> str | None:
+def _passwords(url: str | None) -> set[str]:
+    """The password of a URL, decoded and as written (percent-encoded): a library may log either."""
     if not url or "://" not in url:
-        return None
+        return set()
+    # Imported here: every `oppfolging` command installs this filter, `healthcheck` and `--help` too,
+    # and those need no SQLAlchemy otherwise.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    found: set[str] = set()
     try:
-        return make_url(url).password  # type: ignore[return-value]
+        password = make_url(url).password
     except (ArgumentError, ValueError):
-        return None
+        password = None
+    if password:
+        found.add(str(password))
+    userinfo = url.split("://", 1)[1].rpartition("@")[0]
+    if ":" in userinfo:
+        found.add(userinfo.split(":", 1)[1])
+    return found
 
 
 class RedactSecrets(logging.Filter):

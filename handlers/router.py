@@ -7,87 +7,98 @@ a short apology, never a stack trace; an unreachable database gets "try again sh
 
 from __future__ import annotations
 
-import difflib
-import importlib
 import logging
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers import commands
-from handlers.catalog import t
-from handlers.clock import DEFAULT_TZ
-from handlers.context import Actor, Context
-from handlers.errors import UserError
-from handlers.replies import Reply, error_reply
-from handlers.text import clean_input, fold
+from handlers.actions import commands as action_commands
+from handlers.actions import forms as action_forms
+from handlers.core import command_text, registry
+from handlers.core import help as core_help
+from handlers.core.catalog import t
+from handlers.core.clock import DEFAULT_TZ
+from handlers.core.context import Actor, Context
+from handlers.core.errors import UserError
+from handlers.core.replies import Reply, error_reply
+from handlers.core.text import clean_input, strip_prefix
+from handlers.importing import commands as import_commands
+from handlers.meetings import commands as meeting_commands
+from handlers.meetings import forms as meeting_forms
+from handlers.meetings.questions import answer as answer_question
+from handlers.overview import commands as overview_commands
+from handlers.parties import commands as party_commands
+from handlers.reminders import coverage, snoozes, subscriptions
 
 log = logging.getLogger(__name__)
 
-# Modules whose `@command`s make up the command language. A feature adds its module here.
-COMMAND_MODULES = (
-    "handlers.help",
-    "handlers.action_commands",
-    "handlers.membership_commands",
-    "handlers.meeting_commands",
-    "handlers.importing",
-    "handlers.subscription_commands",
+# The features whose `@command`s and `@form`s make up the language: importing them registers them.
+FEATURES = (
+    core_help,
+    action_commands,
+    action_forms,
+    party_commands,
+    meeting_commands,
+    meeting_forms,
+    import_commands,
+    subscriptions,
+    coverage,
+    snoozes,
+    overview_commands,
 )
-
-# Text that is no command (a question in plain words) goes here when a module provides it.
-QUESTION_MODULE = "handlers.questions"
-
-_PREFIX = re.compile(r"^\s*(?:<@[A-Z0-9]+>\s*|@?oppf(?:ø|o|oe)lging\b[:,]?\s*|/oppf(?:ø|o|oe)lging\b\s*)+", re.IGNORECASE)
-
-_loaded = False
-
-
-def _load_modules() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for name in COMMAND_MODULES:
-        importlib.import_module(name)
-    _loaded = True
-
-
-def strip_prefix(text: str) -> str:
-    return _PREFIX.sub("", text, count=1).strip()
 
 
 def dispatch(text: str, ctx: Context) -> Reply:
     """Run one input; raises `UserError` for bad input (the caller rolls back)."""
-    _load_modules()
     body = strip_prefix(clean_input(text))
     if not body:
-        return commands.COMMANDS["hjelp"].handler(ctx, "")
-    found, rest = commands.find(body)
+        return registry.COMMANDS["hjelp"].handler(ctx, "")
+    found, rest = registry.find(body)
     if found is not None:
         return found.handler(ctx, rest)
-    answer = _question_handler()
-    if answer is not None:
-        return answer(ctx, body)
-    return unknown_command(body)
+    # Text that is no command is a question in plain words.
+    return answer_question(ctx, body)
 
 
-def _question_handler() -> Callable[[Context, str], Reply] | None:
-    try:
-        module = importlib.import_module(QUESTION_MODULE)
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "answer", None)
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_input(value)
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
 
 
-def unknown_command(body: str) -> Reply:
-    first = fold(body.split()[0]) if body.split() else ""
-    close = difflib.get_close_matches(first, list(commands.COMMANDS), n=2, cutoff=0.6)
-    hints = [t("router.did_you_mean", command=c) for c in close]
-    hints.append(t("router.see_help"))
-    return error_reply(t("router.unknown", text=body[:80]), hints)
+def submit_form(ctx: Context, form_id: str, values: Mapping[str, Any], form_context: Mapping[str, Any]) -> Reply:
+    """A submitted form (Slack modal, Teams card) to the feature that registered its id."""
+    submitter = registry.FORMS.get(form_id)
+    if submitter is None:
+        raise UserError(t("form.unknown"))
+    # Form fields skip the command parser, so they are cleaned here as typed commands are.
+    return submitter(ctx, {str(k): _clean(v) for k, v in values.items()}, form_context)
+
+
+def read_only_source(text: str) -> str | None:
+    """The command to run again to refresh or page a list, if `text` is a read-only command."""
+    body = strip_prefix(clean_input(text))
+    found, _ = registry.find(body)
+    return body if found is not None and found.read_only else None
+
+
+def read_only(text: str) -> Callable[[Context], Reply]:
+    """A `run` for `handle` that answers `text` and keeps nothing it may have written: a click's
+    data names the list to show again, and re-running it must never change anything, whatever the
+    data says."""
+
+    def run(ctx: Context) -> Reply:
+        reply = dispatch(text, ctx)
+        ctx.session.rollback()
+        return reply
+
+    return run
 
 
 # SQLite's SQLITE_FULL and PostgreSQL's disk_full (53100): the write was refused and rolled back.
@@ -122,16 +133,19 @@ def handle(
 ) -> Reply:
     """One request in one transaction. `run` replaces command dispatch (forms, buttons with values)."""
     session = factory()
+    kind = ""
     try:
         ctx = Context(session=session, actor=actor, now=now, tz=tz)
         if configure is not None:
             configure(ctx)
+        kind = ctx.conversation_kind
         reply = run(ctx) if run is not None else dispatch(text, ctx)
         session.commit()
-        return reply
+        # Commands in the texts are shown the way this platform takes them (handlers.core.command_text).
+        return command_text.reply_for(reply, actor.platform, kind)
     except UserError as exc:
         session.rollback()
-        return error_reply(exc.message, exc.suggestions)
+        return command_text.reply_for(error_reply(exc.message, exc.suggestions), actor.platform, kind)
     except (OperationalError, DBAPIError) as exc:
         session.rollback()
         if storage_full(exc):

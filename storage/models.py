@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Explicit constraint names keep Alembic batch migrations on SQLite reproducible.
@@ -71,6 +72,10 @@ class Person(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Known from the platform (Slack profile, Teams UPN) or from the roster; matches roster entries.
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    # How this person wants reminders: "chat", "email" or "both" (`/oppfølging varsling`).
+    notify_via: Mapped[str] = mapped_column(String(10), default="chat", server_default="chat")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="person", cascade="all, delete-orphan")
 
@@ -118,7 +123,11 @@ class Action(Base):
     """A follow-up action (oppfølgingspunkt)."""
 
     __tablename__ = "actions"
-    __table_args__ = (Index("ix_actions_status_deadline", "status", "deadline"),)
+    __table_args__ = (
+        Index("ix_actions_status_deadline", "status", "deadline"),
+        # The list order (storage/queries.py): a page is read from the front, not sorted (0007).
+        Index("ix_actions_list_order", sql_text("(deadline IS NULL)"), "deadline", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(Text)
@@ -133,6 +142,8 @@ class Action(Base):
     # Makes imports and retried chat requests idempotent: the same key never creates a second action.
     origin_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     snoozed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Where the action was captured: a Slack message permalink or a Teams message link.
+    source_link: Mapped[str | None] = mapped_column(String(1000))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -151,7 +162,10 @@ class Action(Base):
 
 class ActionParty(Base):
     __tablename__ = "action_parties"
-    __table_args__ = (UniqueConstraint("action_id", "party_id"),)
+    __table_args__ = (
+        UniqueConstraint("action_id", "party_id"),
+        Index("ix_action_parties_party_action", "party_id", "action_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
@@ -192,6 +206,50 @@ class Comment(Base):
     author: Mapped[Person | None] = relationship()
 
 
+class RosterEntry(Base):
+    """Who represents a party, as the secretariat's roster file says (part, navn, e-post, rolle).
+
+    A re-import updates entries; an entry missing from the file is kept with `removed_at` set, so the
+    history shows who represented the party when. `person_id` is the chat user matched by e-mail.
+    """
+
+    __tablename__ = "roster_entries"
+    __table_args__ = (UniqueConstraint("party_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), index=True)  # stored lower-case
+    role: Mapped[str] = mapped_column(String(200), default="")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    party: Mapped[Party] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+
+class DeliveryHealth(Base):
+    """How sending to one address went lately (a channel, a chat user, an e-mail address).
+
+    Written by every delivery, read by `dekning` and by routing: an address that failed for good
+    (`failing`) is skipped until a later success or a fix clears it.
+    """
+
+    __tablename__ = "delivery_health"
+    __table_args__ = (UniqueConstraint("platform", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(400))
+    last_ok_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failing: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Subscription(Base):
     """A channel that receives a party's reminders and digest."""
 
@@ -205,6 +263,10 @@ class Subscription(Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Set when the platform refused the channel (not_in_channel, channel_not_found, is_archived);
+    # routing then skips it and the party's next route is used until someone fixes it.
+    broken_at: Mapped[datetime | None] = mapped_column(DateTime)
+    broken_reason: Mapped[str | None] = mapped_column(String(300))
 
     party: Mapped[Party] = relationship()
 
@@ -223,6 +285,8 @@ class ConversationRef(Base):
     kind: Mapped[str] = mapped_column(String(20), default="personal")  # personal, groupChat, channel
     reference: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # A conversation the connector answered 403/404 for is never tried again.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Notification(Base):
@@ -251,6 +315,27 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     message_id: Mapped[str | None] = mapped_column(String(300))
     error: Mapped[str | None] = mapped_column(Text)
+    # The responsible party this message is for (coverage, "waiting without a recipient").
+    party_key: Mapped[str | None] = mapped_column(String(80), index=True)
+
+
+class ReminderSnooze(Base):
+    """"Minn meg på igjen": one action's reminders paused for one destination until `until` (the
+    chosen working day's send time), when the reminder comes back once. The deadline is untouched."""
+
+    __tablename__ = "reminder_snoozes"
+    __table_args__ = (UniqueConstraint("action_id", "platform", "destination"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))
+    destination: Mapped[str] = mapped_column(String(400))
+    destination_kind: Mapped[str] = mapped_column(String(20), default="channel", server_default="channel")
+    party_key: Mapped[str | None] = mapped_column(String(80))
+    until: Mapped[datetime] = mapped_column(DateTime, index=True)
+    until_day: Mapped[date] = mapped_column(Date)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ProcessedRequest(Base):
@@ -303,3 +388,19 @@ class AuditEvent(Base):
     new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
 
     actor: Mapped[Person | None] = relationship()
+
+
+class HistoryRewrite(Base):
+    """Open only inside the transaction that pseudonymises a person (`handlers/privacy`).
+
+    The append-only triggers (migrations 0004, 0007) let an action or audit event change only while
+    a row of this table exists, and then only its values (never who, when, from where or what kind
+    of change). The erasing transaction inserts a row, rewrites, and deletes
+    it again before it commits, so no other transaction ever sees one.
+    """
+
+    __tablename__ = "history_rewrites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(String(30))

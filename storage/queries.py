@@ -6,11 +6,11 @@ sorts and counts, Python only formats one page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import OPEN_STATUSES, Action, ActionEvent, ActionParty, Comment, Party
@@ -23,49 +23,127 @@ class ActionFilter:
     meeting_id: int | None = None
     overdue_on: date | None = None  # only deadlines before this date
     ids: Sequence[int] | None = None
+    deadline_after: date | None = None  # only deadlines after this date
+    deadline_until: date | None = None  # only deadlines on or before this date
+    without_deadline: bool = False  # only actions without a deadline
+
+    @property
+    def ranged(self) -> bool:
+        return self.overdue_on is not None or self.deadline_after is not None or self.deadline_until is not None \
+            or self.without_deadline
 
 
-def _filtered(stmt: Select, flt: ActionFilter) -> Select:  # type: ignore[type-arg]
-    stmt = stmt.where(Action.status.in_(list(flt.statuses)))
+def _responsible(flt: ActionFilter) -> Select:  # type: ignore[type-arg]
+    """The ids of the actions any of the filter's parties is responsible for (read from the
+    (party_id, action_id) index, no table rows)."""
+    assert flt.party_keys is not None
+    return select(ActionParty.action_id).where(
+        ActionParty.party_id.in_(select(Party.id).where(Party.key.in_(list(flt.party_keys))))
+    )
+
+
+def _filtered(stmt: Select, flt: ActionFilter, *, parties: str = "join",  # type: ignore[type-arg]
+              status: ColumnElement[str] | None = None) -> Select:  # type: ignore[type-arg]
+    """`stmt` restricted to `flt`. How the party filter is written depends on who asks:
+
+    - "join": start from the parties' links (a whole list: digests, exports);
+    - "in": `id IN (their links)`, so that a count reads the (status, deadline) index and only
+      probes the links (counts);
+    - "exists": a correlated EXISTS per action, so that a page walks the actions in list order
+      and stops after one page (the planner then reads as many actions as one page needs).
+    """
+    stmt = stmt.where((Action.status if status is None else status).in_(list(flt.statuses)))
     if flt.party_keys is not None:
-        # Start from the few actions these parties are responsible for (index on action_parties
-        # (party_id, action_id)), not from every open action with a correlated EXISTS: without
-        # statistics SQLite would otherwise walk the whole status index (~50 ms at 100 000 actions).
-        responsible = (
-            select(ActionParty.action_id)
-            .where(ActionParty.party_id.in_(select(Party.id).where(Party.key.in_(list(flt.party_keys)))))
-            .distinct()
-            .subquery("responsible")
-        )
-        stmt = stmt.join_from(Action, responsible, responsible.c.action_id == Action.id)
+        if parties == "in":
+            stmt = stmt.where(Action.id.in_(_responsible(flt)))
+        elif parties == "exists":
+            stmt = stmt.where(_responsible(flt).where(ActionParty.action_id == Action.id).exists())
+        else:
+            responsible = _responsible(flt).distinct().subquery("responsible")
+            stmt = stmt.join_from(Action, responsible, responsible.c.action_id == Action.id)
     if flt.meeting_id is not None:
         stmt = stmt.where(Action.meeting_id == flt.meeting_id)
     if flt.overdue_on is not None:
         stmt = stmt.where(Action.deadline < flt.overdue_on)
+    if flt.deadline_after is not None:
+        stmt = stmt.where(Action.deadline > flt.deadline_after)
+    if flt.deadline_until is not None:
+        stmt = stmt.where(Action.deadline <= flt.deadline_until)
+    if flt.without_deadline:
+        stmt = stmt.where(Action.deadline.is_(None))
     if flt.ids is not None:
         stmt = stmt.where(Action.id.in_(list(flt.ids)))
     return stmt
 
 
+def count_by(session: Session, flt: ActionFilter, groups: Mapping[str, ColumnElement[bool]]) -> dict[str, int]:
+    """How many of the filtered actions meet each condition, in one pass (`COUNT(*) FILTER`)."""
+    # On SQLite, rule the status index out (see list_actions) when parties narrow the list: probing
+    # their actions by id is cheaper than reading every open action's index entry.
+    sqlite = flt.party_keys is not None and session.get_bind().dialect.name == "sqlite"
+    stmt = _filtered(select(*(func.count().filter(c) for c in groups.values())).select_from(Action), flt,
+                     parties="in", status=Action.status.concat("") if sqlite else None)
+    row = session.execute(stmt).one()
+    return {name: int(n or 0) for name, n in zip(groups, row, strict=True)}
+
+
 def bucket_counts(session: Session, flt: ActionFilter, today: date, week_end: date) -> dict[str, int]:
-    """How many actions fall in each list group: overdue, this_week, later, no_deadline, closed."""
-    bucket = case(
-        (Action.status.notin_(list(OPEN_STATUSES)), "closed"),
-        (Action.deadline.is_(None), "no_deadline"),
-        (Action.deadline < today, "overdue"),
-        (Action.deadline <= week_end, "this_week"),
-        else_="later",
-    )
-    stmt = _filtered(select(bucket.label("bucket"), func.count()), flt).group_by(bucket)
-    return {name: count for name, count in session.execute(stmt)}
+    """How many actions fall in each list group: overdue, this_week, later, no_deadline, closed.
+
+    One statement, never a GROUP BY over a CASE (which sorts every row in a temporary B-tree):
+    without a party, range counts on the (status, deadline) index, which read index entries only;
+    for parties, one pass over just their actions, found through the (party_id, action_id) index.
+    """
+    ranges = {
+        "overdue": Action.deadline < today,
+        "this_week": and_(Action.deadline >= today, Action.deadline <= week_end),
+        "later": Action.deadline > week_end,
+        "no_deadline": Action.deadline.is_(None),
+    }
+    open_statuses = [s for s in flt.statuses if s in OPEN_STATUSES]
+    closed_statuses = [s for s in flt.statuses if s not in OPEN_STATUSES]
+    names = [*(ranges if open_statuses else ()), *(["closed"] if closed_statuses else [])]
+    if not names:
+        return {}
+    if flt.party_keys is None:
+        columns = [
+            _filtered(select(func.count()).select_from(Action), replace(flt, statuses=open_statuses))
+            .where(condition).scalar_subquery()
+            for condition in (ranges.values() if open_statuses else ())
+        ]
+        if closed_statuses:
+            columns.append(_filtered(select(func.count()).select_from(Action),
+                                     replace(flt, statuses=closed_statuses)).scalar_subquery())
+        row = session.execute(select(*columns)).one()
+    else:
+        is_open = Action.status.in_(list(OPEN_STATUSES))
+        groups = {name: and_(is_open, condition) for name, condition in ranges.items()} if open_statuses else {}
+        if closed_statuses:
+            groups["closed"] = ~is_open
+        row = tuple(count_by(session, flt, groups).values())
+    return {name: int(n) for name, n in zip(names, row, strict=True) if n}
 
 
 def list_actions(session: Session, flt: ActionFilter, *, offset: int = 0, limit: int | None = None) -> list[Action]:
-    """Open before closed; then by deadline (none last), then id."""
-    closed_last = case((Action.status.in_(list(OPEN_STATUSES)), 0), else_=1)
-    stmt = _filtered(select(Action), flt).order_by(
-        closed_last, Action.deadline.is_(None), Action.deadline, Action.id
-    )
+    """Open before closed; then by deadline (none last), then id.
+
+    A page (`limit`) of open actions is read in index order (`ix_actions_list_order`), so it costs
+    one page whatever the table holds; a whole list, or one that mixes closed actions, is sorted.
+    """
+    only_open = all(s in OPEN_STATUSES for s in flt.statuses)
+    paged = limit is not None and only_open
+    # A page of one deadline range (a digest section) is found through the (status, deadline)
+    # index instead: walking the list order would first pass every earlier deadline.
+    walk_order = paged and not flt.ranged and session.get_bind().dialect.name == "sqlite"
+    # SQLite has no statistics here and would pick the (status, deadline) index and then sort every
+    # open action; `status || ''` is its documented way to rule an index out for one term, which
+    # leaves the list-order index. PostgreSQL's planner chooses by its statistics.
+    stmt = _filtered(select(Action), flt, parties=("in" if flt.ranged else "exists") if paged else "join",
+                     status=Action.status.concat("") if walk_order else None)
+    order = [Action.deadline.is_(None), Action.deadline, Action.id]
+    if not only_open:
+        order.insert(0, case((Action.status.in_(list(OPEN_STATUSES)), 0), else_=1))
+    stmt = stmt.order_by(*order)
     stmt = stmt.options(selectinload(Action.party_links), selectinload(Action.meeting))
     if offset:
         stmt = stmt.offset(offset)

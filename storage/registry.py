@@ -21,6 +21,13 @@ Decisions worth knowing:
   so KS is part of it. KDD is *not* a member: the agreement gives it no role, and the 2023
   protocol (seed 004, item 4) says KDD "burde inviteres inn i den nye samhandlingsmodellen", i.e.
   it is not yet a party. A reminder to "partene" must therefore not reach the ministry.
+* "sekretariatet" is AU. The agreement (seed 003) has no secretariat of its own and says the working
+  committee plans the meetings; the protocols (seed 004) speak of a secretariat resource only as
+  something still to be set up. So the tasks minutes give "sekretariatet" are AU's until such a
+  party exists in the registry; changing this is one alias.
+* Nynorsk forms ("Forskingsrådet", "fylkeskommunane", "partane", "arbeidsutvalet") and role plurals
+  that stand for a party ("fylkesdirektørene" = the county councils, "regionlederne i IN" = Innovasjon
+  Norge) are aliases too: they name the same responsible party.
 * Aliases are written the way people write them; the resolver folds case, punctuation, hyphens and
   æ/ø/å, so "Møre- og Romsdal", "More og Romsdal" and "møre-og-romsdal" need only one entry.
 """
@@ -127,6 +134,11 @@ _NATIONAL: tuple[PartyInfo, ...] = (
             "AU i Nasjonal samhandlingsmodell",
             "arbeidsutvalget i Nasjonal samhandlingsmodell",
             "AU NSM",
+            "sekretariatet",
+            "sekretariatet i AU",
+            "sekretariatet for Nasjonal samhandlingsmodell",
+            "sekretariatet i Nasjonal samhandlingsmodell",
+            "NSM-sekretariatet",
         ),
         short="AU",
     ),
@@ -170,7 +182,21 @@ _NATIONAL: tuple[PartyInfo, ...] = (
         key="innovasjon-norge",
         name="Innovasjon Norge",
         kind="agency",
-        aliases=("IN", "InnovasjonNorge"),
+        aliases=(
+            "IN",
+            "InnovasjonNorge",
+            "regionlederne i IN",
+            "regionlederne i Innovasjon Norge",
+            "regionleiarane i IN",
+            "regionleiarane i Innovasjon Norge",
+            "regiondirektørene i IN",
+            "regiondirektørene i Innovasjon Norge",
+            "regiondirektørane i IN",
+            "regionkontorene til IN",
+            "regionkontora til IN",
+            "IN sine regionkontor",
+            "INs regionkontorer",
+        ),
         short="Innovasjon Norge",
     ),
     PartyInfo(
@@ -184,7 +210,8 @@ _NATIONAL: tuple[PartyInfo, ...] = (
         key="forskningsradet",
         name="Forskningsrådet",
         kind="agency",
-        aliases=("Norges forskningsråd", "NFR", "RCN"),
+        aliases=("Norges forskningsråd", "NFR", "RCN", "Forskingsrådet", "Noregs forskingsråd",
+                 "forskningsrådet sine regionale representanter"),
         short="Forskningsrådet",
     ),
 )
@@ -202,6 +229,16 @@ _GROUPS: tuple[PartyInfo, ...] = (
             "alle fylkeskommunane",
             "fylkene",
             "alle fylkene",
+            "fylka",
+            "alle fylka",
+            "fylkesdirektørene",
+            "fylkesdirektørane",
+            "alle fylkesdirektørene",
+            "fylkeskommunedirektørene",
+            "fylkeskommunedirektørane",
+            "fylkesrådmennene",
+            "fylkesrådmenn",
+            "regionalsjefene i fylkeskommunene",
         ),
         members=(ALL_COUNTIES,),
         short="Fylkeskommunene",
@@ -213,6 +250,7 @@ _GROUPS: tuple[PartyInfo, ...] = (
         aliases=(
             "virkemiddelapparatet",
             "virkemiddelaktørane",
+            "alle virkemiddelaktørane",
             "det regionale virkemiddelapparatet",
             "alle virkemiddelaktørene",
         ),
@@ -223,7 +261,8 @@ _GROUPS: tuple[PartyInfo, ...] = (
         key="partene",
         name="Partene",
         kind="group",
-        aliases=("alle partene", "partane", "alle partane", "partene i avtalen"),
+        aliases=("alle partene", "partane", "alle partane", "partene i avtalen", "alle parter", "alle partar",
+                 "partane i avtalen", "avtalepartene", "avtalepartane", "samtlige parter"),
         members=(ALL_COUNTIES, "innovasjon-norge", "siva", "forskningsradet", "ks"),
         short="Partene",
     ),

@@ -19,11 +19,13 @@ from sqlalchemy.engine import make_url
 
 from bot.app import App
 from bot.config import Settings
-from handlers.context import Actor
-from handlers.replies import Reply
+from handlers.core.context import Actor
+from handlers.core.replies import Reply
 from storage.db import make_engine, normalize_url
 from storage.models import Base
 from storage.setup import init_database
+from tests.support.adaptive_cards import adaptive_card_guard  # noqa: F401  (autouse: Adaptive Cards schema)
+from tests.support.block_kit import block_kit_guard  # noqa: F401  (autouse: Block Kit limits in every test)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -12,13 +12,14 @@ import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
+from bot import calendar_feed
 from bot.app import App
 from bot.cli import main
 from bot.config import Settings
 from bot.server import build_web_app
-from handlers import calendar_ics
-from handlers.context import Actor
-from handlers.replies import Reply
+from handlers.core.context import Actor
+from handlers.core.replies import Reply
+from handlers.meetings import ics_feed, ics_import
 from tests.conftest import NOW, Bot
 from tests.test_calendar_import import stored
 from tests.test_meetings_commands import add_meeting
@@ -30,7 +31,7 @@ def export(bot: Bot, county: str | None = None) -> bytes:
     out: dict[str, bytes] = {}
 
     def run(ctx) -> Reply:  # type: ignore[no-untyped-def]
-        out["ics"] = calendar_ics.export_calendar(ctx, county)
+        out["ics"] = ics_feed.export_calendar(ctx, county)
         return Reply()
 
     reply = bot.app.handle("", Actor("console", "local"), now=NOW, run=run)
@@ -88,7 +89,7 @@ def test_feed_round_trips_into_a_fresh_database(bot: Bot, tmp_path: Path, sqlite
     try:
         other = Bot(other_app, NOW)
         reply = other.app.handle("", Actor("console", "local"), now=NOW,
-                                 run=lambda ctx: calendar_ics.import_calendar(ctx, data).reply())
+                                 run=lambda ctx: ics_import.import_calendar(ctx, data).reply())
         assert reply.data["created"] and reply.data["unclassified"] == []
 
         def shape(rows: dict) -> list[tuple]:  # type: ignore[type-arg]
@@ -111,7 +112,7 @@ def test_reimporting_our_own_feed_changes_nothing(bot: Bot) -> None:
     seed(bot)
     data = export(bot)
     reply = bot.app.handle("", Actor("console", "local"), now=NOW,
-                           run=lambda ctx: calendar_ics.import_calendar(ctx, data).reply())
+                           run=lambda ctx: ics_import.import_calendar(ctx, data).reply())
     assert reply.data["created"] == [] and reply.data["updated"] == []
     assert len(reply.data["unchanged"]) == 6
 
@@ -128,7 +129,7 @@ def test_http_feed(app: App) -> None:
     seed(bot)
 
     async def fetch() -> list[tuple[int, str, bytes]]:
-        server = TestServer(build_web_app(app, modules=("bot.calendar_feed",)))
+        server = TestServer(build_web_app(app, modules=(calendar_feed,)))
         await server.start_server()
         results = []
         try:
@@ -153,7 +154,7 @@ def test_http_feed(app: App) -> None:
 def test_feed_module_is_registered() -> None:
     from bot.server import SERVICE_MODULES
 
-    assert "bot.calendar_feed" in SERVICE_MODULES
+    assert calendar_feed in SERVICE_MODULES
 
 
 def test_cli_export(bot: Bot, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from handlers import calendar_ics
-from handlers.clock import local_datetime
-from handlers.context import Actor
-from handlers.replies import Reply
+from handlers.core.clock import local_datetime
+from handlers.core.context import Actor
+from handlers.core.replies import Reply
+from handlers.meetings import ics_import
 from storage.models import Meeting
 from tests.conftest import NOW, Bot
 
@@ -59,7 +59,7 @@ def event(uid: str, summary: str, start: str, end: str | None = None, *, extra: 
 
 def run_import(bot: Bot, data: bytes, **options: bool) -> Reply:
     return bot.app.handle("", Actor("console", "local"), now=NOW,
-                          run=lambda ctx: calendar_ics.import_calendar(ctx, data, **options).reply())
+                          run=lambda ctx: ics_import.import_calendar(ctx, data, **options).reply())
 
 
 def stored(bot: Bot) -> dict[str, Meeting]:
@@ -224,7 +224,7 @@ def test_broken_file_is_refused_in_norwegian(bot: Bot, data: bytes) -> None:
 
 def test_import_needs_an_admin(bot: Bot) -> None:
     reply = bot.app.handle("", Actor("slack", "U999"), now=NOW,
-                           run=lambda ctx: calendar_ics.import_calendar(ctx, OUTLOOK).reply())
+                           run=lambda ctx: ics_import.import_calendar(ctx, OUTLOOK).reply())
     assert reply.error and "administratorer" in reply.lines[0]
     assert stored(bot) == {}
 

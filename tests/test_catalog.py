@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 
-from handlers.catalog import keys, t
+from handlers.core.catalog import keys, t
 
 
 class Anything:
@@ -33,3 +33,20 @@ def test_keys_used_in_code_exist() -> None:
             if key not in known:
                 missing.append(f"{path.name}: {key}")
     assert missing == []
+
+
+def test_counts_inflect_their_word() -> None:
+    assert t("report.counts", total=1, done=1, open=0, cancelled=0) == (
+        "1 punkt: 1 ferdig, 0 åpne eller påbegynte, 0 avbrutte."
+    )
+    assert t("report.counts", total=5, done=2, open=1, cancelled=2) == (
+        "5 punkter: 2 ferdige, 1 åpent eller påbegynt, 2 avbrutte."
+    )
+    assert t("list.count.closed", count=1) == "1 ferdig/avbrutt"
+    assert t("meeting.deadlines_resolved", count=1, ids="#4").startswith("1 punkt med frist")
+
+
+def test_no_text_writes_a_plural_in_brackets() -> None:
+    """"punkt(er)" reads as a form, not as a sentence: counts use `{n:punkt|punkter}`."""
+    texts = t.__globals__["_texts"]()
+    assert [key for key, text in texts.items() if re.search(r"\w\((?:er|e|r)\)", text)] == []

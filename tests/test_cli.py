@@ -103,3 +103,20 @@ def test_audit_lists_every_change(db: str) -> None:
     only = json.loads(oppfolging("audit", "--json", "--action", str(action_id), db=db).stdout)
     assert len(only) == 2
     assert json.loads(oppfolging("audit", "--json", "--since", "2999-01-01", db=db).stdout) == []
+
+
+@pytest.mark.parametrize("loaded", ["2026-11-24T10:00", "2026-11-25T10:00", "2027-05-04T10:00"])
+def test_demo_meetings_fall_on_working_days(db: str, loaded: str) -> None:
+    """A Tuesday + 4 days is a Saturday, a Wednesday + 4 a Sunday, and 22 April 2028 is a Saturday: whenever the demo is loaded, a
+    newcomer's first `neste møte` names a working day, never a weekend or a public holiday."""
+    import holidays
+
+    assert oppfolging("init", "--demo", "--now", loaded, db=db).returncode == 0
+    listed = json.loads(oppfolging("run", "/oppfølging møter", "--json", "--now", loaded, db=db).stdout)
+    days = [m["date"] for m in listed["data"]["meetings"]]
+    assert len(days) >= 4
+    closed = holidays.country_holidays("NO", years=range(2026, 2029))
+    from datetime import date
+
+    for day in map(date.fromisoformat, days):
+        assert day.weekday() < 5 and day not in closed, day

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.scheduler import ReminderRunner
-from handlers.clock import as_utc
+from handlers.core.clock import as_utc
 from handlers.reminders.engine import EngineConfig
 from handlers.reminders.policy import ReminderPolicy
 from storage.db import transaction
 from storage.models import Meeting
-from tests.fake_delivery_server import Sim, join, new_action, say, subscribe
+from tests.support.fake_delivery import Sim, join, new_action, say, subscribe
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -29,8 +29,9 @@ def add_meeting(app, kind: str, starts: datetime, title: str, region: str | None
                             created_at=datetime(2027, 1, 1), updated_at=datetime(2027, 1, 1)))
 
 
-def dry_digest(app, now: datetime, party: str | None = None):  # type: ignore[no-untyped-def]
-    runner = ReminderRunner(app, EngineConfig(), worker="t", deliverers=lambda _p: None,
+def dry_digest(app, now: datetime, party: str | None = None, *, section_max: int = 10):  # type: ignore[no-untyped-def]
+    config = EngineConfig(policy=ReminderPolicy(digest_section_max=section_max))
+    runner = ReminderRunner(app, config, worker="t", deliverers=lambda _p: None,
                             platforms=("slack", "teams", "console"))
     return asyncio.run(runner.digest(now, party=party, dry_run=True, scheduled=False)).plans[0]
 
@@ -107,7 +108,7 @@ def test_overview_for_the_secretariat(app) -> None:  # type: ignore[no-untyped-d
     assert reply.title == "Oversikt for sekretariatet – uke 3"
     assert reply.lines == ["Åpne punkter: 3, av dem 2 forfalt."]
     per_party = next(s for s in reply.sections if s.title == "Åpne punkter per part")
-    assert per_party.lines == ["AU: 2 åpne, 1 forfalt", "KDD: 1 åpne, 1 forfalt"]
+    assert per_party.lines == ["AU: 2 åpne, 1 forfalt", "KDD: 1 åpent, 1 forfalt"]
     oldest_section = next(s for s in reply.sections if s.title == "Eldste forfalte punkter")
     assert [i.id for i in oldest_section.items] == [oldest, planning]
     assert reply.data["unroutable"] == ["kdd"]  # type: ignore[index]
@@ -142,7 +143,8 @@ def test_300_actions_digest_is_complete_and_fits_slack_and_teams(app) -> None:  
     subscribe(app, "Vestland", "CVEST", now=oslo(2027, 1, 4))
     subscribe(app, "Vestland", "19:vestland@thread.tacv2", now=oslo(2027, 1, 4), platform="teams")
     ids = make_many(app, "vestland", 300, now)
-    plan = dry_digest(app, now, party="vestland")
+    # Unbounded sections (digest_section_max=0): the split into parts is what is tested here.
+    plan = dry_digest(app, now, party="vestland", section_max=0)
     for address in ("CVEST", "19:vestland@thread.tacv2"):
         parts = [i for i in plan.items if i.destination.address == address]
         assert [p.part for p in parts] == list(range(1, len(parts) + 1))

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.app import App
 from bot.config import Settings
-from handlers.context import Actor
+from handlers.core.context import Actor
 from storage.db import current_revision, head_revision, make_engine
 from storage.models import Action, ActionEvent, ActionParty
 from tests.conftest import NOW, ROOT

@@ -30,10 +30,10 @@ from sqlalchemy.engine import make_url
 
 from bot.app import App
 from bot.config import Settings
-from handlers.context import Actor
+from handlers.core.context import Actor
 from storage.models import Action, ActionEvent, ActionParty
 from tests.conftest import NOW, _empty_postgres
-from tests.slack_helpers import LoopThread, Slack, loop_fixture  # noqa: F401
+from tests.support.slack_harness import LoopThread, Slack, loop_fixture  # noqa: F401
 
 UNAVAILABLE = "midlertidig utilgjengelig"
 FULL = "databasen er full"

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 from storage.db import current_revision, downgrade, head_revision, make_engine
 from storage.models import Action, Meeting, Party
 from tests.conftest import NOW, ROOT
-from tests.protocols.build import Protocol, html_page
+from tests.support.protocols.build import Protocol, html_page
 
 ROWS = 500
 

@@ -1,6 +1,6 @@
 """Slack and Teams down for an hour during the Monday digest: delivered after recovery, once each.
 
-Builds on the reminder engine's fault harness (tests/fake_delivery_server.py): a fake Slack and
+Builds on the reminder engine's fault harness (tests/support/fake_delivery.py): a fake Slack and
 Teams message API over real HTTP, and the real `ReminderRunner` ticking at explicit moments. Here
 both platforms answer 503 to everything from 08:00 to 09:00 on the Monday the weekly digest goes
 out; the runner ticks every five minutes as the service does. After recovery every part of every
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp import web
 
-from tests.fake_delivery_server import FakePlatform, HttpDeliverer, Sim, subscribe
+from tests.support.fake_delivery import FakePlatform, HttpDeliverer, Sim, subscribe
 from tests.test_digest_weekly import make_many
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.config import Settings
-from handlers.context import Actor
+from handlers.core.context import Actor
 from storage.models import Action
 from tests.conftest import NOW
 

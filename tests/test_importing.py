@@ -9,8 +9,8 @@ import docx
 import pytest
 from sqlalchemy import func, select
 
-from handlers import importing
-from handlers.context import Actor
+from handlers.core.context import Actor
+from handlers.importing import protocol_import
 from storage.models import Action, Meeting, Party, PendingImport
 from tests.conftest import SHARED, Bot
 
@@ -39,7 +39,7 @@ def count(bot: Bot, model: type) -> int:
 
 
 def preview(bot: Bot, data: bytes, name: str, user: Actor | None = None):  # type: ignore[no-untyped-def]
-    return bot.app.handle("", user or Actor("console", "local"), run=lambda ctx: importing.preview_reply(ctx, data, name))
+    return bot.app.handle("", user or Actor("console", "local"), run=lambda ctx: protocol_import.preview_reply(ctx, data, name))
 
 
 def test_preview_then_import_then_again(bot: Bot) -> None:
@@ -111,7 +111,7 @@ def test_meeting_deadlines_count_from_the_protocol_date(bot: Bot) -> None:
     """'til høstmøtet' in a 2026 spring protocol is the 2026 autumn meeting, even when read later."""
     from datetime import datetime
 
-    from handlers.clock import at_local
+    from handlers.core.clock import at_local
 
     with bot.app.sessions() as session:
         for day in (datetime(2026, 10, 20), datetime(2027, 10, 19)):

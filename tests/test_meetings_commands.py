@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime, time
 import pytest
 from sqlalchemy import func, select
 
-from handlers import forms, meetings
-from handlers.clock import at_local
-from handlers.context import Context
-from handlers.replies import Reply
+from handlers import router
+from handlers.core import registry
+from handlers.core.clock import at_local
+from handlers.core.context import Context
+from handlers.core.replies import Reply
+from handlers.meetings import edits
 from storage.models import Meeting
 from tests.conftest import NOW, Bot
 
@@ -24,16 +26,16 @@ def add_meeting(bot: Bot, kind: str, day: date, start: time | None = time(10), e
 
     def run(ctx: Context) -> Reply:
         if start is None:
-            begin, finish = meetings.all_day_bounds(day, ctx)
-            spec = meetings.MeetingSpec(kind=kind, starts_at=begin, ends_at=finish, all_day=True, place=place,
+            begin, finish = edits.all_day_bounds(day, ctx)
+            spec = edits.MeetingSpec(kind=kind, starts_at=begin, ends_at=finish, all_day=True, place=place,
                                         region=county, title=title)
         else:
-            spec = meetings.MeetingSpec(kind=kind, starts_at=at_local(day, start, ctx.tz),
+            spec = edits.MeetingSpec(kind=kind, starts_at=at_local(day, start, ctx.tz),
                                         ends_at=at_local(day, end, ctx.tz) if end else None, place=place,
                                         region=county, title=title)
-        meeting, _ = meetings.add(ctx, spec)
+        meeting, _ = edits.add(ctx, spec)
         if cancelled:
-            meetings.cancel_meeting(ctx, meeting)
+            edits.cancel_meeting(ctx, meeting)
         return Reply(data={"id": meeting.id})
 
     reply = bot.app.handle("", _admin(), now=bot.now, run=run)
@@ -42,7 +44,7 @@ def add_meeting(bot: Bot, kind: str, day: date, start: time | None = time(10), e
 
 
 def _admin():  # type: ignore[no-untyped-def]
-    from handlers.context import Actor
+    from handlers.core.context import Actor
 
     return Actor("console", "local", "lokal operatør")
 
@@ -248,12 +250,12 @@ def test_cancel_removes_it_from_next_and_is_idempotent(bot: Bot) -> None:
 def test_new_meeting_form_and_its_submission(bot: Bot) -> None:
     reply = bot.say("/oppfølging møte ny")
     assert reply.form is not None and reply.form.id == "new_meeting"
-    assert "new_meeting" in forms.SUBMITTERS
+    assert "new_meeting" in registry.FORMS
     names = [f.name for f in reply.form.fields]
     assert names[:3] == ["kind", "date", "time"] and "county" in names
 
     def submit(values: dict[str, str]) -> Reply:
-        return bot.app.handle("", _admin(), now=NOW, run=lambda ctx: forms.submit(ctx, "new_meeting", values, {}))
+        return bot.app.handle("", _admin(), now=NOW, run=lambda ctx: router.submit_form(ctx, "new_meeting", values, {}))
 
     bad = submit({"kind": "regional-spring", "date": "2027-04-31", "time": "9-25"})
     assert bad.error and set(bad.field_errors) == {"date", "time", "county"}

@@ -6,8 +6,8 @@ from datetime import date, time
 
 import pytest
 
-from handlers.parties import default_resolver
-from handlers.protocol.meeting import MeetingInfo, MeetingReader
+from handlers.importing.meeting_facts import MeetingInfo, MeetingReader
+from handlers.parties.resolver import default_resolver
 
 
 @pytest.fixture(scope="module")

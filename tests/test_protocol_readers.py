@@ -5,17 +5,19 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import zipfile
 from datetime import date
 
 import pytest
 
-from handlers.errors import UserError
-from handlers.parties import default_resolver
-from handlers.protocol import plan_import, read_document
-from handlers.protocol import readers as readers_module
-from tests.protocols import build
-from tests.protocols.build import Protocol
+from handlers.core.errors import UserError
+from handlers.importing import readers as readers_module
+from handlers.importing.extract import plan_import
+from handlers.importing.readers import read_document
+from handlers.parties.resolver import default_resolver
+from tests.support.protocols import build
+from tests.support.protocols.build import Protocol
 
 # --- .txt (Word's tab-separated export with HTML cells) ------------------------------------------
 
@@ -167,6 +169,18 @@ def test_pdf_plan_over_several_pages() -> None:
     assert {a.parties for a in plan.actions} == {("siva",)}
 
 
+@pytest.mark.parametrize("borders", [True, False], ids=["borders", "borderless"])
+def test_pdf_long_protocol_gives_every_action(borders: bool) -> None:
+    """Text, parties, deadline and case of every action, as the PDF reader gave them before it
+    moved from pypdf to pdfplumber."""
+    plan = plan_import(build.pdf(_long_protocol(40), borders=borders), "p.pdf", resolver=default_resolver())
+    weeks = [12 + n % 30 for n in range(1, 41)]
+    assert [(a.text, a.parties, a.deadline, a.deadline_text, a.case) for a in plan.actions] == [
+        (f"Siva lager notat {n} innen uke {week}.", ("siva",), date.fromisocalendar(2024, week, 5), f"innen uke {week}", str(n))
+        for n, week in enumerate(weeks, start=1)
+    ]
+
+
 def test_pdf_with_owner_password_only_is_read() -> None:
     from pypdf import PdfReader, PdfWriter
 
@@ -254,8 +268,8 @@ BAD_FILES = [
     ("random.docx", lambda: RANDOM, "Klarte ikke å lese «random.docx» som et Word-dokument"),
     ("archive.docx", _zip_not_docx, "Word-dokument"),
     ("random.txt", lambda: RANDOM, "ser ikke ut til å være en tekstfil"),
-    ("random.html", lambda: RANDOM, "ser ikke ut til å være en tekstfil"),
-    ("notes.txt", lambda: b"Bare litt tekst uten tabell.\n", "Fant ingen tabell i «notes.txt»"),
+    ("random.html", lambda: RANDOM, "Klarte ikke å avgjøre tegnsettet i «random.html»"),
+    ("notes.txt", lambda: b"Bare litt tekst uten tabell.\n", "Fant ingen oppfølgingspunkter i «notes.txt»"),
     ("plain.docx", _docx_without_table, "Fant ingen tabell med kolonnen «Oppfølging»"),
     ("people.docx", _docx_other_table, "Tabellene i filen har disse overskriftene: «Navn | Rolle»"),
     ("empty.docx", _docx_empty_table, "Oppfølgingstabellen i «empty.docx» er tom"),
@@ -316,7 +330,7 @@ def test_damaged_files_never_raise_anything_but_user_error(filename: str) -> Non
     """Mutated copies of a valid protocol: each either imports or fails with a UserError."""
     import random
 
-    from tests.protocols.samples import TWO_COLUMNS
+    from tests.support.protocols.samples import TWO_COLUMNS
 
     render = {".docx": build.docx, ".pdf": build.pdf, ".html": build.html_page, ".txt": build.txt_export}
     original = render[filename[filename.rindex(".") :]](TWO_COLUMNS)
@@ -384,11 +398,10 @@ def test_a_table_split_in_two_is_read_as_one() -> None:
     ]
 
 
-def test_pdf_reader_without_pypdf_layout_internals(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fallback for a pypdf without its layout-mode helpers (estimated run widths)."""
-    from handlers.protocol import pdftext
-    from tests.protocols.samples import TWO_COLUMNS, TWO_COLUMNS_PLAN
+def test_pdf_reader_needs_no_pypdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader runs on pdfplumber alone; pypdf is only a test tool (encrypting fixtures)."""
+    from tests.support.protocols.samples import TWO_COLUMNS, TWO_COLUMNS_PLAN
 
-    monkeypatch.setattr(pdftext, "_page_runs", pdftext._visitor_runs)
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # any import of pypdf now fails
     plan = plan_import(build.pdf(TWO_COLUMNS), "p.pdf", resolver=default_resolver())
     assert plan.to_json()["actions"] == TWO_COLUMNS_PLAN["actions"]

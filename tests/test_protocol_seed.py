@@ -33,8 +33,9 @@ from pathlib import Path
 
 import pytest
 
-from handlers.parties import default_resolver
-from handlers.protocol import ImportPlan, plan_import, read_document
+from handlers.importing.extract import ImportPlan, plan_import
+from handlers.importing.readers import read_document
+from handlers.parties.resolver import default_resolver
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 SEED = next(iter(sorted(SEEDS.glob("004_*.txt"))), None)

@@ -14,7 +14,7 @@ from handlers.reminders.policy import ReminderPolicy
 from handlers.reminders.routing import Destination
 from storage.db import make_engine, session_factory, transaction
 from storage.models import Action, Notification
-from tests.fake_delivery_server import new_action, say
+from tests.support.fake_delivery import new_action, say
 
 NOW = datetime(2027, 1, 11, 8, 0, tzinfo=UTC)  # Monday 09:00 in Oslo
 POLICY = ReminderPolicy()
@@ -89,11 +89,15 @@ def test_lease_is_compare_and_set(app) -> None:  # type: ignore[no-untyped-def]
     assert run(app, claims.ready, later + timedelta(hours=1), POLICY, ["slack"]) == []
 
 
-def test_failures_back_off_then_give_up(app) -> None:  # type: ignore[no-untyped-def]
-    (nid,) = run(app, claims.claim, [new_claim("retry")], NOW, "w")
+def test_failures_back_off_and_are_retried_until_the_window_passes(app) -> None:  # type: ignore[no-untyped-def]
+    claim = new_claim("retry")
+    claim.payload["send_on"] = NOW.date().isoformat()
+    (nid,) = run(app, claims.claim, [claim], NOW, "w")
     now = NOW
     waits = []
-    for _ in range(POLICY.max_attempts):
+    end = claims.window_end(claim.payload, POLICY)
+    assert end == datetime(2027, 1, 19, 0, 0)  # the send day, then a week
+    while True:
         assert run(app, claims.lease, nid, now, "w", POLICY, fresh=True)
         next_at = run(app, claims.mark_failed, nid, "w", now, POLICY, "HTTP 500")
         if next_at is None:
@@ -104,7 +108,8 @@ def test_failures_back_off_then_give_up(app) -> None:  # type: ignore[no-untyped
         assert run(app, claims.ready, now, POLICY, ["slack"]) == [nid]
     assert waits[:7] == [timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 32, 60)]
     assert set(waits[7:]) == {timedelta(hours=1)}
-    assert len(waits) == POLICY.max_attempts - 1
+    # Not a number of attempts: a whole week of hourly retries (an outage), then it is given up.
+    assert len(waits) > 20 and claims.to_db(now) >= end > claims.to_db(now) - timedelta(hours=1)
     final = row(app, nid)
     assert final.status == "failed" and final.next_attempt_at is None and final.error == "HTTP 500"
     assert run(app, claims.ready, now + timedelta(days=1), POLICY, ["slack"]) == []

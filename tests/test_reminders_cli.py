@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from storage.models import Notification, Setting
-from tests.fake_delivery_server import join, new_action, subscribe
+from tests.support.fake_delivery import join, new_action, subscribe
 
 OSLO = ZoneInfo("Europe/Oslo")
 CREATED = datetime(2027, 1, 4, 12, tzinfo=OSLO)
@@ -41,8 +41,9 @@ def test_dry_run_shows_exactly_what_would_be_sent_and_changes_nothing(app, capsy
     first = data["messages"][0]
     assert first["key"] == f"reminder:{action}:due:2027-01-20:slack:CAU"
     assert first["reply"]["title"] == "Påminnelse: frist i dag"
-    assert [b["command"] for b in first["buttons"]] == [f"ferdig {action}", f"utsett {action} om 1 uke",
-                                                         f"utsett {action}", f"vis {action}"]
+    assert [b["command"] for b in first["buttons"]] == [
+        f"ferdig {action}", f"minn-igjen {action} slack:CAU i morgen", f"minn-igjen {action} slack:CAU om en uke",
+        f"minn-igjen {action} slack:CAU", f"utsett {action}", f"vis {action}"]
     assert claimed(app) == 0
     code, out, _ = cli(app, capsys, "reminders", "run", "--now", "2027-01-20T09:30", "--dry-run")
     assert "Dette ville blitt sendt onsdag 20. januar 2027 kl. 09.30 (2 meldinger):" in out
@@ -109,7 +110,7 @@ def test_digest_command(app, capsys) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_service_is_not_held_up_by_a_platform_it_is_not_configured_for(app, capsys) -> None:  # type: ignore[no-untyped-def]
-    from tests.fake_delivery_server import Sim
+    from tests.support.fake_delivery import Sim
 
     join(app, "KDD", "slack:UKDD", now=CREATED)
     join(app, "KDD", "kari", now=CREATED)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from handlers.clock import as_utc
+from handlers.core.clock import as_utc
 from storage.db import transaction
 from storage.models import Meeting
-from tests.fake_delivery_server import Sim, join, subscribe
+from tests.support.fake_delivery import Sim, join, subscribe
 
 OSLO = ZoneInfo("Europe/Oslo")
 CREATED = datetime(2027, 1, 4, 12, tzinfo=OSLO)

@@ -14,7 +14,7 @@ from handlers.reminders import state
 from handlers.reminders.engine import EngineConfig
 from storage.db import transaction
 from storage.models import Action, ActionParty, Party
-from tests.fake_delivery_server import subscribe
+from tests.support.fake_delivery import subscribe
 
 OSLO = ZoneInfo("Europe/Oslo")
 NOW = datetime(2027, 3, 16, 9, 5, tzinfo=OSLO)  # a Tuesday

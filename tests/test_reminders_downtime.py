@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from tests.fake_delivery_server import Sim, join, new_action, say, subscribe
+from tests.support.fake_delivery import Sim, join, new_action, say, subscribe
 
 OSLO = ZoneInfo("Europe/Oslo")
 CREATED = datetime(2027, 1, 4, 12, tzinfo=OSLO)

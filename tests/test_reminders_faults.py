@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery import DeliveryError
+from handlers.reminders.engine import EngineConfig
+from handlers.reminders.policy import ReminderPolicy
 from storage.models import Notification
-from tests.fake_delivery_server import FakePlatform, HttpDeliverer, Sim, new_action, subscribe
+from tests.support.fake_delivery import FakePlatform, HttpDeliverer, Sim, new_action, subscribe
 
 OSLO = ZoneInfo("Europe/Oslo")
 CREATED = datetime(2027, 1, 4, 12, tzinfo=OSLO)
@@ -121,7 +123,9 @@ def test_digest_parts_arrive_in_order_once_despite_a_failure(app, platform: Fake
                 raise DeliveryError("server error 500")
             return await super().send(destination, reply)
 
-    sim = Sim(app, platforms=("slack",), deliverers={"slack": FailSecond(platform.url, "slack")})
+    # Unbounded sections (digest_section_max=0), so the digest comes in several parts.
+    unbounded = EngineConfig(policy=ReminderPolicy(digest_section_max=0), tz=app.settings.timezone)
+    sim = Sim(app, unbounded, platforms=("slack",), deliverers={"slack": FailSecond(platform.url, "slack")})
     sim.tick(DAY - timedelta(days=1, minutes=55))  # Monday 08:05: the week's digest
     parts = [d.data["part"] for d in platform.delivered if d.data.get("kind") == "digest"]
     assert parts == [1]
@@ -136,8 +140,8 @@ def test_through_the_real_slack_deliverer(app) -> None:  # type: ignore[no-untyp
     from bot.config import Settings
     from bot.slack.client import web_client
     from bot.slack.delivery import SlackDeliverer
-    from tests.fake_slack import FakeSlack
-    from tests.slack_helpers import LoopThread, serve
+    from tests.support.fake_slack import FakeSlack
+    from tests.support.slack_harness import LoopThread, serve
 
     loop = LoopThread()
     fake = FakeSlack()

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from handlers.dates.workdays import Workdays
 from handlers.reminders.policy import ReminderPolicy, parse_policy, stages_between
-from handlers.reminders.workdays import Workdays
 
 WD = Workdays()
 HOLIDAYS_2026_2027 = [

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.models import Notification
-from tests.fake_delivery_server import FakePlatform, join, new_action, say, subscribe
+from tests.support.fake_delivery import FakePlatform, join, new_action, say, subscribe
 from tests.test_reminders_restart import Worker
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Notification
-from tests.fake_delivery_server import FakePlatform, HttpDeliverer, Sim, join, new_action, subscribe
+from tests.support.fake_delivery import FakePlatform, HttpDeliverer, Sim, join, new_action, subscribe
 
 ROOT = Path(__file__).resolve().parent.parent
 OSLO = ZoneInfo("Europe/Oslo")
@@ -50,7 +50,7 @@ def due_set(app) -> int:  # type: ignore[no-untyped-def]
 class Worker:
     def __init__(self, db: str, now: datetime, name: str, fake: str, *extra: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.reminder_worker", "--db", db, "--now", now.isoformat(), "--worker", name,
+            [sys.executable, "-m", "tests.support.reminder_worker", "--db", db, "--now", now.isoformat(), "--worker", name,
              "--fake", fake, *extra],
             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},

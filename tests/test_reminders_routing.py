@@ -12,7 +12,7 @@ from bot.scheduler import ReminderRunner
 from handlers.reminders.engine import EngineConfig
 from storage.db import transaction
 from storage.models import ConversationRef, Person
-from tests.fake_delivery_server import Sim, join, new_action, say, subscribe
+from tests.support.fake_delivery import Sim, join, new_action, say, subscribe
 
 OSLO = ZoneInfo("Europe/Oslo")
 CREATED = datetime(2027, 1, 4, 12, tzinfo=OSLO)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from tests.fake_delivery_server import Sim, join, new_action, say, subscribe
+from tests.support.fake_delivery import Sim, join, new_action, say, subscribe
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -49,11 +49,12 @@ def test_deadline_after_easter_2027_every_stage_on_a_working_day(app) -> None:  
     first = next(s.reply for s in sim.log if s.kind == "reminder")
     assert "Frist: tirsdag 30. mars 2027" in first.lines
     assert [b.command for b in first.buttons] == [
-        f"ferdig {action}", f"utsett {action} 06.04.2027", f"utsett {action}", f"vis {action}"]
-    assert [b.label for b in first.buttons] == ["Ferdig", "Utsett 1 uke", "Utsett …", "Vis"]
-    assert first.buttons[2].ask == "date"
-    overdue = next(s.reply for s in sim.log if s.stage == "overdue-7")
-    assert overdue.buttons[1].command == f"utsett {action} om 1 uke"
+        f"ferdig {action}", f"minn-igjen {action} slack:UKDD i morgen", f"minn-igjen {action} slack:UKDD om en uke",
+        f"minn-igjen {action} slack:UKDD", f"utsett {action}", f"vis {action}"]
+    assert [b.label for b in first.buttons] == [
+        "Ferdig", "Minn meg på igjen i morgen", "Minn meg på igjen om en uke", "Minn meg på igjen …",
+        "Ny frist for alle …", "Vis"]
+    assert first.buttons[3].ask == "date" and first.buttons[4].ask == "date"
 
 
 def test_deadline_on_17_may_2027_is_announced_once_on_the_friday_before(app) -> None:  # type: ignore[no-untyped-def]
@@ -186,9 +187,10 @@ def test_postpone_button_moves_the_reminders_to_the_new_deadline(app) -> None:  
     action = new_action(app, "Agder: Sende uttalelse innen 20.01.2027", now=created)
     sim = Sim(app)
     sim.days(date(2027, 1, 4), date(2027, 1, 13))
-    button = next(s.reply for s in sim.log if s.stage == "before-7").buttons[1]
-    assert (button.label, button.command) == ("Utsett 1 uke", f"utsett {action} 27.01.2027")
-    say(app, f"/oppfølging {button.command}", "slack:UAGD", now=at(2027, 1, 13, 10))  # the click
+    button = next(b for b in next(s.reply for s in sim.log if s.stage == "before-7").buttons
+                  if b.command == f"utsett {action}")
+    assert (button.label, button.ask) == ("Ny frist for alle …", "date")
+    say(app, f"/oppfølging {button.command} 27.01.2027", "slack:UAGD", now=at(2027, 1, 13, 10))  # the click
     sim.days(date(2027, 1, 14), date(2027, 2, 4))
     assert [(s.day, s.stage, s.reply.data["deadline"]) for s in sim.log if s.kind == "reminder"] == [  # type: ignore[index]
         (date(2027, 1, 6), "before-14", "2027-01-20"),

@@ -14,7 +14,7 @@ from bot import scheduler as scheduler_module
 from bot.scheduler import SCHEDULER_KEY, ReminderRunner, SchedulerService, build_scheduler
 from bot.server import SERVICE_MODULES, build_web_app
 from handlers.reminders.engine import EngineConfig
-from tests.fake_delivery_server import Recorder, join, new_action
+from tests.support.fake_delivery import Recorder, join, new_action
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -54,11 +54,11 @@ def test_cron_triggers_over_a_year_in_oslo_time(app) -> None:  # type: ignore[no
 
 
 def test_started_and_stopped_with_the_web_app(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    assert "bot.scheduler" in SERVICE_MODULES
+    assert scheduler_module in SERVICE_MODULES
     monkeypatch.setenv("OPPFOLGING_SCHEDULER", "on")
 
     async def cycle() -> tuple[bool, bool]:
-        web_app = build_web_app(app, modules=("bot.scheduler",))
+        web_app = build_web_app(app, modules=(scheduler_module,))
         runner = web.AppRunner(web_app)
         await runner.setup()  # on_startup
         service = web_app[SCHEDULER_KEY]
@@ -69,7 +69,7 @@ def test_started_and_stopped_with_the_web_app(app, monkeypatch) -> None:  # type
 
     assert asyncio.run(cycle()) == (True, False)
     monkeypatch.setenv("OPPFOLGING_SCHEDULER", "off")
-    assert SCHEDULER_KEY not in build_web_app(app, modules=("bot.scheduler",))
+    assert SCHEDULER_KEY not in build_web_app(app, modules=(scheduler_module,))
 
 
 def test_a_job_runs_the_tick_at_the_apps_clock(app) -> None:  # type: ignore[no-untyped-def]

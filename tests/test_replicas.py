@@ -48,7 +48,7 @@ from bench.slack_requests import button_click, sign, slash_command
 from storage.db import head_revision, make_engine, normalize_url
 from storage.models import Action, ActionParty, Notification, Party, Person, Subscription
 from storage.registry import REGISTRY
-from tests.fake_slow_slack import SlowSlack
+from tests.support.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set")
 
@@ -81,7 +81,7 @@ def setup(web_app: Any, app: Any) -> None:
 
 
 REPLICA_MAIN = (
-    "import sys, bot.server as s; s.SERVICE_MODULES += ('tests.test_replicas',); "
+    "import sys, bot.server as s, tests.test_replicas as r; s.SERVICE_MODULES += (r,); "
     "from bot.cli import main; sys.exit(main(['serve', '--host', '127.0.0.1', '--port', sys.argv[1]]))"
 )
 
@@ -159,19 +159,21 @@ def post(url: str, body: str, headers: dict[str, str], timeout: float = 15.0) ->
 @dataclass
 class Cluster:
     replicas: list[Replica]
-    fake: SlowSlack
+    fake: FakeSlack
     db_url: str
     tokens: Iterator[int]
 
     def slash(self, replica: Replica, text_: str, *, trigger: str | None = None, user: str = ADMIN,
               wait: float = 15.0) -> dict[str, Any] | None:
         """A signed slash command to one replica; its answer from the response_url (None: not waited for)."""
-        url, token = self.fake.response_url(f"r{next(self.tokens)}")
+        token = f"r{next(self.tokens)}"
+        url = self.fake.response_url(token)
         body = slash_command(text_, user=user, response_url=url, trigger_id=trigger or f"trig.{token}")
         return self._send(replica, body, token, wait)
 
     def click(self, replica: Replica, command: str, item: int, *, user: str = ADMIN) -> dict[str, Any] | None:
-        url, token = self.fake.response_url(f"r{next(self.tokens)}")
+        token = f"r{next(self.tokens)}"
+        url = self.fake.response_url(token)
         body = button_click(command, item=item, user=user, response_url=url, trigger_id=f"trig.{token}")
         return self._send(replica, body, token, 15.0)
 
@@ -200,7 +202,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     db_url = make_url(base).set(database=name).render_as_string(hide_password=False)
     loop = LoopThread()
-    fake = SlowSlack()
+    fake = FakeSlack()
     fake_runner = loop.run(fake.start())
     tmp = tmp_path_factory.mktemp("replicas")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "MICROSOFT_"))}
@@ -272,7 +274,8 @@ def test_a_retry_reaching_two_replicas_creates_one_action(cluster: Cluster) -> N
         before = conn.execute(select(func.count()).select_from(Action)).scalar()
     for attempt in range(3):
         trigger = f"retry.{uuid.uuid4().hex}"
-        url, token = cluster.fake.response_url(f"retry{attempt}")
+        token = f"retry{attempt}"
+        url = cluster.fake.response_url(token)
         body = slash_command(f"ny Vestland: Melde inn behov for kompetanse, runde {attempt} innen 1. mars 2027",
                              user=ADMIN, response_url=url, trigger_id=trigger)
         headers = sign(SECRET, body)  # the very same signed request, twice
@@ -374,7 +377,7 @@ def channel_message(cluster: Cluster) -> tuple[list[dict[str, Any]], list[int]]:
     from bot.app import App
     from bot.config import Settings
     from bot.slack.blocks import render
-    from handlers.context import Actor
+    from handlers.core.context import Actor
 
     app = App(Settings(database_url=cluster.db_url, admins=frozenset({f"slack:{ADMIN}"})))
     try:
@@ -396,7 +399,8 @@ def test_a_form_opened_on_one_replica_is_submitted_on_another(cluster: Cluster) 
     target = ids[1]
     button = next(e for block in blocks if block.get("type") == "actions" for e in block["elements"]
                   if (v := ButtonValue.decode(e.get("value"))) and v.ask == "date" and v.item == target)
-    url, token = cluster.fake.response_url(f"r{next(cluster.tokens)}")
+    token = f"r{next(cluster.tokens)}"
+    url = cluster.fake.response_url(token)
     payload = {
         "type": "block_actions", "user": {"id": ADMIN, "username": "admin", "name": "admin", "team_id": "T0001"},
         "api_app_id": "A0001", "token": "legacy", "trigger_id": f"trig.{token}", "response_url": url,

@@ -10,16 +10,16 @@ import pytest
 from docx import Document
 
 from bot.cli import main
-from handlers import actions
-from handlers.context import Actor
-from handlers.replies import Reply
+from handlers.actions import lifecycle
+from handlers.core.context import Actor
+from handlers.core.replies import Reply
 from tests.conftest import NOW, Bot
 from tests.test_meetings_commands import add_meeting
 
 
 def create(bot: Bot, text: str, parties: tuple[str, ...], meeting_id: int | None, case: str = "") -> int:
     def run(ctx) -> Reply:  # type: ignore[no-untyped-def]
-        action, _ = actions.create(ctx, actions.NewAction(text=text, party_keys=parties, meeting_id=meeting_id,
+        action, _ = lifecycle.create(ctx, lifecycle.NewAction(text=text, party_keys=parties, meeting_id=meeting_id,
                                                           case_ref=case))
         return Reply(data={"id": action.id})
 
@@ -68,7 +68,7 @@ def test_report_lists_exactly_the_previous_meetings_actions_with_current_status(
     assert next(r for r in rows if r["id"] == series["open"])["parties"] == ["fylkeskommunene", "virkemiddelaktorene"]
     text = bot.text(reply)
     assert "Fortsatt åpne punkter fra tidligere møter" in text
-    assert "5 punkt(er): 1 ferdige, 3 åpne eller påbegynte, 1 avbrutt." in text
+    assert "5 punkter: 1 ferdig, 3 åpne eller påbegynte, 1 avbrutt." in text
 
     # Status is read when the report is made.
     bot.say(f"/oppfølging ferdig {series['open']}")

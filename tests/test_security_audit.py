@@ -18,9 +18,9 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot import cli
-from bot.cli_audit import collect
-from handlers import importing
-from handlers.context import Actor
+from bot.cli.audit import collect
+from handlers.core.context import Actor
+from handlers.importing import protocol_import
 from storage.models import Action, ActionEvent, AuditEvent, Comment, Meeting
 from tests.conftest import NOW, ROOT, Bot
 from tests.test_importing import protocol_docx
@@ -82,10 +82,10 @@ def test_meetings_subscriptions_settings_memberships_groups_are_audited(bot: Bot
 
 def test_imports_and_the_meetings_they_create_are_audited(bot: Bot) -> None:
     preview = bot.app.handle("", Actor("slack", "UADMIN"), now=NOW,
-                             run=lambda ctx: importing.preview_reply(ctx, protocol_docx(), "vestland.docx"))
+                             run=lambda ctx: protocol_import.preview_reply(ctx, protocol_docx(), "vestland.docx"))
     say(bot, f"importer bekreft {preview.data['token']}")
     second = bot.app.handle("", Actor("slack", "UADMIN"), now=NOW,
-                            run=lambda ctx: importing.preview_reply(ctx, protocol_docx(), "igjen.docx"))
+                            run=lambda ctx: protocol_import.preview_reply(ctx, protocol_docx(), "igjen.docx"))
     say(bot, f"importer avbryt {second.data['token']}")
     changes = [(r["entity"], r["change"], r["source"]) for r in audit_rows(bot)]
     assert ("meeting", "created", "import") in changes

@@ -31,9 +31,9 @@ from bot import logsafety
 from bot.config import SecretFileError, Settings
 from storage.models import Action, Comment
 from tests.conftest import ROOT
-from tests.fake_slack import FakeSlack
-from tests.slack_helpers import LoopThread, Slack, loop_fixture, serve, sign  # noqa: F401
-from tests.teams_helpers import (
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_harness import LoopThread, Slack, loop_fixture, serve, sign  # noqa: F401
+from tests.support.teams_harness import (
     APP_ID,
     TENANT,
     IdentityProvider,
@@ -42,7 +42,7 @@ from tests.teams_helpers import (
     message,
     teams_sqlite_fixture,  # noqa: F401
 )
-from tests.teams_helpers import LoopThread as TeamsLoop
+from tests.support.teams_harness import LoopThread as TeamsLoop
 
 THREE_MB = 3 * 1024 * 1024
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from handlers import actions, importing
-from handlers.context import Actor
-from handlers.errors import UserError
+from handlers.actions import lifecycle
+from handlers.core.context import Actor
+from handlers.core.errors import UserError
+from handlers.importing import protocol_import
 from storage.models import Action, ActionEvent, Meeting
 from tests.conftest import NOW, Bot
 from tests.test_importing import protocol_docx
@@ -32,7 +33,7 @@ def test_a_request_refused_after_creating_an_action_leaves_nothing(bot: Bot) -> 
     assert not bot.say("liste").error  # the user exists: creating the action is the request's first write
 
     def create_then_refuse(ctx):  # type: ignore[no-untyped-def]
-        actions.create(ctx, actions.NewAction(text="Skal ikke finnes", party_keys=("au",)))
+        lifecycle.create(ctx, lifecycle.NewAction(text="Skal ikke finnes", party_keys=("au",)))
         raise UserError("Nei likevel.")
 
     reply = bot.app.handle("", ADMIN, now=NOW, run=create_then_refuse)
@@ -62,11 +63,11 @@ def test_an_action_and_its_history_are_never_seen_apart(bot: Bot) -> None:
 
 def test_a_chat_import_failing_half_way_stores_nothing(bot: Bot) -> None:
     """The meeting already exists, so the first action is the import's first write."""
-    preview = bot.app.handle("", ADMIN, now=NOW, run=lambda ctx: importing.preview_reply(ctx, protocol_docx(), "v.docx"))
+    preview = bot.app.handle("", ADMIN, now=NOW, run=lambda ctx: protocol_import.preview_reply(ctx, protocol_docx(), "v.docx"))
     token = preview.data["token"]
     assert not bot.say(f"importer bekreft {token}").error
     meetings_before, actions_before = count(bot, Meeting), count(bot, Action)
-    again = bot.app.handle("", ADMIN, now=NOW, run=lambda ctx: importing.preview_reply(ctx, _other_protocol(), "w.docx"))
+    again = bot.app.handle("", ADMIN, now=NOW, run=lambda ctx: protocol_import.preview_reply(ctx, _other_protocol(), "w.docx"))
     inserted = {"n": 0}
 
     @event.listens_for(Action, "after_insert")

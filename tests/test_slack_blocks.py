@@ -20,7 +20,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.home import home_view
 from bot.slack.modals import errors_for, form_view, submitted_values
-from handlers.replies import ActionItem, Button, Form, FormField, Option, Reply, Section
+from handlers.core.replies import ActionItem, Button, Form, FormField, Option, Reply, Section
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=4000)
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handlers.context import Actor
+from handlers.core.context import Actor
 from storage.models import Action, ActionEvent, Comment, Person
-from tests.slack_helpers import Slack, all_text, buttons, loop_fixture, slack_fixture  # noqa: F401
+from tests.support.slack_harness import Slack, all_text, buttons, loop_fixture, slack_fixture  # noqa: F401
 
 ADMIN = Actor("console", "local", "lokal operatør")
 
@@ -113,12 +113,16 @@ def test_utsett_opens_a_date_picker_and_the_submission_postpones(slack: Slack) -
     assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == ["datepicker"]
     assert slack.fake.responses[before:] == []  # nothing changes until the form is sent
 
-    status, answer = slack.submit(view, {"value": "2026-10-01"})
-    assert answer["response_action"] == "errors" and "value" in answer["errors"]
+    # A date in the past is the handler's to refuse: the modal is acknowledged ("saving"), then shows the
+    # form again with the reason under the field and the date kept.
+    again = slack.submit_and_wait(view, {"value": "2026-10-01"})
     assert action(slack, action_id).deadline == date(2026, 12, 15)
+    error = next(b for b in again["blocks"] if b.get("block_id") == "oppf_err_value")
+    assert "har allerede vært" in all_text([error])
+    assert next(b for b in again["blocks"] if b["type"] == "input")["element"]["initial_date"] == "2026-10-01"
 
-    status, answer = slack.submit(view, {"value": "2027-02-05"}, view_hash="h2")
-    assert status == 200 and answer == {}
+    receipt = slack.submit_and_wait(again, {"value": "2027-02-05"})
+    assert "submit" not in receipt and "Punkt 1 er utsatt til 5. februar 2027" in all_text(receipt["blocks"])
     assert action(slack, action_id).deadline == date(2027, 2, 5)
     update = slack.fake.wait_responses(before + 1)[before]
     assert update["replace_original"] is True
@@ -133,8 +137,7 @@ def test_utsett_from_a_channel_message_replaces_the_item_after_the_modal(slack: 
     slack.command("ny AU: Skrive høringssvar innen 10. januar")
     created = slack.fake.wait_responses(before + 1)[before]
     slack.click(buttons(created["blocks"], 1)["Utsett"], message={"text": created["text"], "blocks": created["blocks"]})
-    status, answer = slack.submit(slack.fake.opened_view(), {"value": "2027-01-20"})
-    assert status == 200 and answer == {}
+    slack.submit_and_wait(slack.fake.opened_view(), {"value": "2027-01-20"})
     update = slack.fake.wait_responses(before + 2)[before + 1]
     assert update["replace_original"] is True
     assert update["blocks"][0] == created["blocks"][0]
@@ -149,8 +152,7 @@ def test_when_the_channel_message_is_unknown_the_change_is_posted_not_overwritte
     slack.click(buttons(created["blocks"], 1)["Utsett"], message={"text": created["text"], "blocks": created["blocks"]})
     opened = slack.fake.opened_view()
     # Another replica (or a restart) gets the submission: it never saw the message.
-    status, answer = slack.submit(opened, {"value": "2027-01-22"}, view_id="VELSEWHERE")
-    assert status == 200 and answer == {}
+    slack.submit_and_wait(opened, {"value": "2027-01-22"}, view_id="VELSEWHERE")
     posted = slack.fake.wait_responses(before + 2)[before + 1]
     assert posted["replace_original"] is False and posted["response_type"] == "in_channel"
     assert "Punkt 1 er utsatt til 22. januar 2027" in posted["text"]
@@ -164,10 +166,9 @@ def test_kommenter_asks_for_text_and_stores_the_comment(slack: Slack) -> None:
     view = slack.fake.opened_view()
     element = next(b["element"] for b in view["blocks"] if b["type"] == "input")
     assert element["type"] == "plain_text_input" and element["multiline"] is True
-    status, answer = slack.submit(view, {"value": "  "})
+    _, answer = slack.submit(view, {"value": "  "})
     assert answer["response_action"] == "errors"
-    status, answer = slack.submit(view, {"value": "Utkast sendt til KS\nVenter på svar"}, view_hash="h2")
-    assert status == 200 and answer == {}
+    slack.submit_and_wait(view, {"value": "Utkast sendt til KS\nVenter på svar"}, view_hash="h2")
     with slack.app.sessions() as session:
         comment = session.scalars(select(Comment)).one()
         assert comment.text == "Utkast sendt til KS\nVenter på svar" and comment.source == "slack"

@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from handlers.context import Actor
+from handlers.core.context import Actor
 from storage.models import Action, Meeting, Person
 from tests.conftest import NOW
-from tests.slack_helpers import Slack, all_text, buttons, loop_fixture, slack_fixture  # noqa: F401
+from tests.support.slack_harness import Slack, all_text, buttons, loop_fixture, slack_fixture  # noqa: F401
 
 ADMIN = Actor("console", "local", "lokal operatør")
 
@@ -146,16 +146,25 @@ def test_ny_without_text_opens_a_modal(slack: Slack) -> None:
 
 def test_modal_with_bad_date_shows_the_error_on_that_field(slack: Slack) -> None:
     _, view = open_new_form(slack)
-    status, answer = slack.submit(view, {"text": "Lage et notat", "parties": ["au"], "deadline_text": "31.02.2027"})
-    assert status == 200
-    assert answer["response_action"] == "errors"
-    assert set(answer["errors"]) == {"deadline_text"} and "31" in answer["errors"]["deadline_text"]
-    status, answer = slack.submit(view, {"text": "Lage et notat", "parties": ["au"], "deadline_date": "2026-01-05"},
-                                  view_hash="h2")
-    assert set(answer["errors"]) == {"deadline_date"} and "tilbake i tid" in answer["errors"]["deadline_date"]
-    status, answer = slack.submit(view, {"text": "", "parties": []}, view_hash="h3")
+    # Empty required fields need nothing but the submission: answered on the fields in the acknowledgement.
+    status, answer = slack.submit(view, {"text": "", "parties": []})
+    assert status == 200 and answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"text", "parties"}
+    # A date the handler cannot read: acknowledged first, then the form again with the error under its field.
+    values = {"text": "Lage et notat", "parties": ["au"], "deadline_text": "31.02.2027"}
+    again = slack.submit_and_wait(view, values, view_hash="h2")
+    errors = {b["block_id"]: all_text([b]) for b in again["blocks"] if b["block_id"].startswith("oppf_err_")}
+    assert set(errors) == {"oppf_err_top", "oppf_err_deadline_text"} and "31" in errors["oppf_err_deadline_text"]
+    kept = {b["block_id"]: b["element"] for b in again["blocks"] if b["type"] == "input"}
+    assert kept["text"]["initial_value"] == "Lage et notat"
+    assert [o["value"] for o in kept["parties"]["initial_options"]] == ["au"]
+    assert kept["deadline_text"]["initial_value"] == "31.02.2027"
+    again = slack.submit_and_wait(again, {"text": "Lage et notat", "parties": ["au"], "deadline_date": "2026-01-05"},
+                                  view_hash="h3")
+    errors = {b["block_id"]: all_text([b]) for b in again["blocks"] if b["block_id"].startswith("oppf_err_")}
+    assert set(errors) == {"oppf_err_top", "oppf_err_deadline_date"} and "tilbake i tid" in errors["oppf_err_deadline_date"]
     assert count_actions(slack) == 0
+    assert slack.fake.responses == [] or all(r.get("response_type") != "in_channel" for _, r in slack.fake.responses)
 
 
 def test_valid_modal_submission_saves_and_announces_in_the_channel(slack: Slack) -> None:
@@ -163,8 +172,8 @@ def test_valid_modal_submission_saves_and_announces_in_the_channel(slack: Slack)
     _, view = open_new_form(slack)
     values = {"text": "Invitere til fagdag om EU-midler", "parties": ["au", "kdd"], "deadline_text": "til neste møte",
               "meeting": str(meeting), "case": "24/0815"}
-    status, answer = slack.submit(view, values)
-    assert status == 200 and answer == {}  # an empty acknowledgement closes the modal
+    receipt = slack.submit_and_wait(view, values)  # acknowledged at once ("saving"), then the receipt
+    assert "Registrert som punkt 1" in all_text(receipt["blocks"]) and "submit" not in receipt
     with slack.app.sessions() as session:
         action = session.scalars(select(Action)).one()
         assert action.party_keys == ["au", "kdd"]
@@ -173,7 +182,8 @@ def test_valid_modal_submission_saves_and_announces_in_the_channel(slack: Slack)
     assert announced["response_type"] == "in_channel"
     assert "Registrert som punkt 1" in announced["text"]
     # Slack may deliver the same submission twice: still one action.
-    slack.submit(view, values)
+    slack.now += timedelta(seconds=1)  # a new delivery: a new timestamp and signature
+    slack.submit_and_wait(view, values)
     assert count_actions(slack) == 1
 
 

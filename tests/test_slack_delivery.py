@@ -18,9 +18,9 @@ from bot.config import Settings
 from bot.delivery import DeliveryError, Destination
 from bot.slack.client import web_client
 from bot.slack.delivery import SlackDeliverer
-from handlers.replies import ActionItem, Button, Reply, Section
-from tests.fake_slack import FakeSlack
-from tests.slack_helpers import LoopThread, Slack, all_text, loop_fixture, serve, slack_fixture  # noqa: F401
+from handlers.core.replies import ActionItem, Button, Reply, Section
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_harness import LoopThread, Slack, all_text, loop_fixture, serve, slack_fixture  # noqa: F401
 
 
 class Harness:
@@ -152,11 +152,12 @@ def test_the_service_registers_its_deliverer(slack: Slack) -> None:
 def test_without_slack_configuration_nothing_is_set_up(db_url: str) -> None:
     from bot.app import App
     from bot.server import SERVICE_MODULES, build_web_app
+    from bot.slack import service as slack_service
     from bot.slack.service import SLACK_KEY
 
-    assert "bot.slack.service" in SERVICE_MODULES
+    assert slack_service in SERVICE_MODULES
     app = App(replace(Settings(), database_url=db_url))
-    web_app = build_web_app(app, modules=("bot.slack.service",))
+    web_app = build_web_app(app, modules=(slack_service,))
     assert SLACK_KEY not in web_app
     assert "/slack/events" not in [r.canonical for r in web_app.router.resources()]
     assert delivery.deliverer_for("slack") is None

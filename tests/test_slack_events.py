@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from bot.slack.service import AppClock
-from handlers.context import Actor
+from handlers.core.context import Actor
 from storage.models import Action, Meeting
 from tests.conftest import NOW
-from tests.slack_helpers import LoopThread, Slack, all_text, buttons, loop_fixture, slack_fixture  # noqa: F401
+from tests.support.slack_harness import LoopThread, Slack, all_text, buttons, loop_fixture, slack_fixture  # noqa: F401
 
 ADMIN = Actor("console", "local", "lokal operatør")
+FIXTURES = Path(__file__).parent / "fixtures" / "slack"
 
 
 def add(slack: Slack, text: str, *, now: datetime | None = None) -> int:
@@ -97,11 +100,45 @@ def test_a_mention_reaches_the_handlers_and_answers_privately_or_in_the_channel(
     assert public["channel"] == "C0FORUM" and public["thread_ts"] == "1790000000.000300"
     assert "Registrert som punkt 1" in public["text"]
     # Slack retries an event it thinks was lost (a new request, so a new timestamp and signature):
-    # the action is not created twice.
+    # the action is not created twice, and the retry gets no second answer (tests/test_slack_retries.py).
     slack.now += timedelta(seconds=1)
     slack.event(mention, event_id="Ev0MENTION", retry=1)
-    slack.fake.wait_calls("chat.postMessage", 2)
+    slack.settle()
+    assert len(slack.fake.of("chat.postMessage")) == 1
     assert count_actions(slack) == 1
+
+
+def _stored_texts(slack: Slack) -> list[str]:
+    with slack.app.sessions() as session:
+        return list(session.scalars(select(Action.text).order_by(Action.id)))
+
+
+def test_escaped_mention_text_is_stored_as_the_person_meant_it(slack: Slack) -> None:
+    """The app_mention fixture follows Slack's documented escaping: &amp;, &lt;, &gt;, mentions,
+    channels and links arrive as markup and are stored as plain text, once, and shown unescaped."""
+    fixture = json.loads((FIXTURES / "app_mention_escaped.json").read_text(encoding="utf-8"))
+    slack.fake.names["U0OLA0001"] = "Ola Nordmann"
+    event = {**fixture["event"], "text": fixture["event"]["text"].replace("<@U0BOT0001>", "<@UBOT>")}
+    slack.event(event, event_id=fixture["event_id"])
+    public = slack.fake.wait_calls("chat.postMessage")[0].params
+    assert _stored_texts(slack) == [
+        "Møte med KS & KDD om <budsjett> – se notatet (https://example.no/notat?a=1&b=2), "
+        "spør @Ola Nordmann i #styringsgruppe"
+    ]
+    with slack.app.sessions() as session:
+        action = session.scalars(select(Action)).one()
+        assert action.deadline is not None and action.deadline.isoformat() == "2027-06-15"
+    # Shown once escaped for Slack (so it reads "KS & KDD"), never twice ("&amp;amp;").
+    shown = all_text(public["blocks"])
+    assert "KS &amp; KDD om &lt;budsjett&gt;" in shown and "&amp;amp;" not in shown
+
+
+def test_escaped_slash_command_text_is_stored_as_meant(slack: Slack) -> None:
+    """Slash commands are escaped too; with escaping on, mentions come as <@U…|name>."""
+    slack.command("ny AU: Budsjett for 2027 &amp; 2028 – ta med <@U0OLA0001|ola> og <#C0STYRE01|styret> innen 15.06.2027")
+    answer = slack.fake.wait_responses(1)[0]
+    assert "Registrert som punkt 1" in answer["text"]
+    assert _stored_texts(slack) == ["Budsjett for 2027 & 2028 – ta med @ola og #styret"]
 
 
 def test_a_direct_message_reaches_the_handlers(slack: Slack) -> None:

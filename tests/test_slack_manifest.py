@@ -43,7 +43,7 @@ def test_manifest_declares_what_the_service_uses(manifest: dict[str, Any]) -> No
 
 def test_manifest_asks_only_for_the_scopes_needed(manifest: dict[str, Any]) -> None:
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted([
-        "commands", "chat:write", "im:write", "im:history", "app_mentions:read", "users:read", "usergroups:read",
-        "files:read",
+        "commands", "chat:write", "channels:join", "channels:read", "groups:read", "im:write", "im:history",
+        "app_mentions:read", "users:read", "usergroups:read", "files:read", "users:read.email",
     ])
     assert "user" not in manifest["oauth_config"]["scopes"]

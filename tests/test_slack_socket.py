@@ -12,8 +12,8 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.slack.service import SLACK_KEY
 from tests.conftest import ROOT
-from tests.fake_slack import FakeSlack
-from tests.slack_helpers import LoopThread, Slack, all_text, loop_fixture, serve  # noqa: F401
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_harness import LoopThread, Slack, all_text, loop_fixture, serve  # noqa: F401
 
 
 def test_serve_connects_in_socket_mode_and_answers_a_command(loop_thread: LoopThread, db_url: str) -> None:
@@ -82,6 +82,8 @@ def test_the_oppfolging_serve_process_connects_in_socket_mode(loop_thread: LoopT
         loop_thread.run(fake.send_envelope(envelope))
         answer = fake.wait_responses(1, timeout=20)[0]
         assert "Oppfølging – hjelp" in all_text(answer["blocks"])
+        # The envelope's ack is written after the answer; stopping before it arrives would cut it off.
+        fake.wait_for(lambda f: any(m.get("envelope_id") == "env-serve" for m in f.socket_messages), timeout=20)
     finally:
         process.terminate()
         _, errors = process.communicate(timeout=20)

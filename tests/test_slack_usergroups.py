@@ -10,8 +10,8 @@ import pytest
 from bot.config import Settings
 from bot.slack.client import web_client
 from bot.slack.usergroups import DisplayNames, UsergroupParties
-from tests.fake_slack import FakeSlack
-from tests.slack_helpers import LoopThread, loop_fixture, serve  # noqa: F401
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_harness import LoopThread, loop_fixture, serve  # noqa: F401
 
 
 class Clock:

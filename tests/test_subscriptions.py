@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from storage.models import Action, Party, Setting, Subscription
-from tests.fake_delivery_server import join, new_action, say
+from tests.support.fake_delivery import join, new_action, say
 
 OSLO = ZoneInfo("Europe/Oslo")
 NOW = datetime(2027, 1, 11, 10, tzinfo=OSLO)

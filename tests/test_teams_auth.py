@@ -18,7 +18,7 @@ from bot.teams import service as teams_service
 from bot.teams.options import TeamsConfigError, TeamsOptions
 from storage.models import Action, ConversationRef
 from tests.conftest import NOW
-from tests.teams_helpers import (
+from tests.support.teams_harness import (
     APP_ID,
     OTHER_TENANT,
     TENANT,
@@ -181,7 +181,7 @@ def test_a_configuration_that_cannot_work_stops_the_start(env: dict[str, str], e
     app = App(settings)
     try:
         with pytest.raises(SystemExit) as stopped:
-            build_web_app(app, modules=("bot.teams.service",))
+            build_web_app(app, modules=(teams_service,))
         assert expected in str(stopped.value) and str(stopped.value).startswith("Microsoft Teams:")
     finally:
         app.close()
@@ -192,7 +192,7 @@ def test_without_teams_configuration_nothing_is_added(plain_app: App, monkeypatc
                  "TEAMS_ALLOW_ANONYMOUS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(delivery, "DELIVERERS", {})
-    web_app = build_web_app(plain_app, modules=("bot.teams.service",))
+    web_app = build_web_app(plain_app, modules=(teams_service,))
     assert "/api/messages" not in [r.resource.canonical for r in web_app.router.routes() if r.resource]
     assert teams_service.SERVICE_KEY not in web_app
     assert delivery.deliverer_for("teams") is None

@@ -9,8 +9,8 @@ import pytest
 
 from bot.teams import cards
 from bot.teams.incoming import base_conversation_id
-from handlers.replies import ActionItem, Button, Form, FormField, Option, Reply, Section
-from tests.teams_helpers import actions, color_of, inputs, text_of, texts
+from handlers.core.replies import ActionItem, Button, Form, FormField, Option, Reply, Section
+from tests.support.teams_harness import actions, color_of, inputs, text_of, texts
 
 
 def item(n: int, text: str = "Sende brev", **kw: object) -> ActionItem:
@@ -120,7 +120,8 @@ def test_a_form_after_a_refused_submit_keeps_the_values_and_shows_the_errors() -
     fields = inputs(card)
     assert fields["f:text"]["value"] == "Noe" and fields["f:parties"]["value"] == "au,kdd"
     assert fields["f:deadline_date"]["value"] == "2020-01-01"
-    assert fields["f:meeting"]["choices"][0]["value"] == ""  # an optional choice can be left empty
+    # An optional choice can be left empty: "(ingen)" has a value of its own (renderers refuse ""), read back as "".
+    assert fields["f:meeting"]["choices"][0]["value"] == cards.NO_CHOICE
     body = card["body"]
     at = body.index(fields["f:deadline_date"])
     assert text_of(body[at + 1]) == "⚠ Fristen kan ikke være tilbake i tid." and color_of(body[at + 1]) == "Attention"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from handlers.catalog import t
-from handlers.context import Actor
+from handlers.core.catalog import t
+from handlers.core.context import Actor
 from storage.models import Action, ActionEvent, Comment
-from tests.teams_helpers import (
+from tests.support.teams_harness import (
     CHANNEL,
     KARI,
     OLA,
@@ -245,3 +245,21 @@ def test_showing_a_list_again_never_changes_anything(teams: TeamsHarness) -> Non
     assert response.body["type"] == INVOKE_CARD
     assert action_row(teams, 2).status == "done"
     assert action_row(teams, 1).status == "open"
+
+
+def test_the_optional_meeting_choice_has_no_empty_value_and_none_is_stored(teams: TeamsHarness) -> None:
+    """Renderers refuse a choice with an empty value (PropertyCantBeNull): "(ingen)" carries a value of its own."""
+    card = open_form(teams)
+    meeting = inputs(card)["f:meeting"]
+    (none,) = [c for c in meeting["choices"] if c["title"] == t("teams.no_choice")]
+    assert none["value"] and all(c["value"].strip() for c in meeting["choices"])
+    (save,) = actions(card, "Lagre")
+    response = teams.click(save, card_id="msg-form", inputs={
+        "f:text": "Lage invitasjon til fagdag", "f:parties": "au", "f:deadline_date": "2027-03-01",
+        "f:meeting": none["value"]})
+    assert "Registrert som punkt 1" in texts(response.body["value"])
+    assert teams.connector.updates[-1].activity_id == "msg-form"
+    assert teams.app is not None
+    with teams.app.sessions() as session:
+        row = session.get(Action, 1)
+        assert row is not None and row.meeting_id is None and row.party_keys == ["au"]

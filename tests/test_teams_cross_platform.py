@@ -6,8 +6,8 @@ actor, which is exactly what the Slack adapter calls.
 
 from __future__ import annotations
 
-from handlers.context import Actor
-from tests.teams_helpers import (
+from handlers.core.context import Actor
+from tests.support.teams_harness import (
     KARI,
     TeamsHarness,
     action_for,

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.teams import cards as card_renderer
-from handlers.context import Actor
+from handlers.core.context import Actor
 from storage.models import Action, ActionEvent, ConversationRef, Membership, Person, Subscription
-from tests.teams_helpers import (
+from tests.support.teams_harness import (
     BOT_TOKEN,
     CHANNEL,
     GROUP,
@@ -101,7 +101,9 @@ def test_teams_reaches_the_same_handlers_as_every_adapter(teams: TeamsHarness, t
     """Commands and questions in plain words give Teams exactly what the handlers answer anyone."""
     teams.say("ny KS: Kalle inn til høstmøtet innen 1. september")
     assert teams.app is not None
-    expected = teams.app.handle(text, Actor("teams", KARI.aad, KARI.name))
+    # The same handlers, in the same kind of conversation (a 1:1 chat: commands are shown without a prefix).
+    expected = teams.app.handle(text, Actor("teams", KARI.aad, KARI.name),
+                                configure=lambda ctx: setattr(ctx, "conversation_kind", "personal"))
     got = teams.say(text)
     assert [texts(c) for c in got] == [texts(c) for c in card_renderer.render(expected, source=text)]
 

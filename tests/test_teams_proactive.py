@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from bot.delivery import DeliveryError, Destination
 from bot.teams.retry import RetryPolicy, retry_after
-from handlers.replies import Reply, Section
+from handlers.core.replies import Reply, Section
 from storage.models import ConversationRef, Person
 from tests.conftest import NOW
-from tests.teams_helpers import (
+from tests.support.teams_harness import (
     BOT,
     BOT_TOKEN,
     CHANNEL,

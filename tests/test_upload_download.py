@@ -10,7 +10,7 @@ from aiohttp import web
 from yarl import URL
 
 from bot.download import DownloadError, download, origin, parse
-from tests.slack_helpers import LoopThread, serve
+from tests.support.slack_harness import LoopThread, serve
 
 
 class Site:

@@ -12,8 +12,8 @@ import docx
 import pytest
 from sqlalchemy import func, select
 
-from handlers import upload
-from handlers.context import Actor
+from handlers.core.context import Actor
+from handlers.importing import upload
 from storage.models import Action, PendingImport
 from tests.conftest import Bot
 

@@ -13,9 +13,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import func, select
 
-from handlers.importing import MAX_FILE
+from handlers.importing.protocol_import import MAX_FILE
 from storage.models import Action, PendingImport
-from tests.slack_helpers import Slack, all_text, buttons, loop_fixture, serve, slack_fixture  # noqa: F401
+from tests.support.slack_harness import Slack, all_text, buttons, loop_fixture, serve, slack_fixture  # noqa: F401
 from tests.test_upload_protocol import ACTION_TEXTS, protocol_docx
 
 ADMIN = "UADMIN"  # an admin in the harness's settings

@@ -21,7 +21,7 @@ from bot.teams.options import TeamsOptions
 from bot.teams.package import PackageSettings, build_manifest
 from storage.models import Action, PendingImport
 from tests.conftest import NOW
-from tests.teams_helpers import (
+from tests.support.teams_harness import (
     APP_ID,
     CHANNEL,
     KARI,
@@ -204,5 +204,5 @@ def test_only_sharepoint_over_https_unless_configured(db_url: str) -> None:
 
 
 def test_the_app_package_declares_file_support() -> None:
-    manifest = build_manifest(PackageSettings(app_id=APP_ID, host="oppfolging.example.no"))
+    manifest = build_manifest(PackageSettings(app_id=APP_ID, host="oppfolging.example.no", dev=True))
     assert manifest["bots"][0]["supportsFiles"] is True

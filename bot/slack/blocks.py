@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.catalog import t
-from handlers.replies import ActionItem, Button, Reply
+from handlers.core.catalog import t
+from handlers.core.replies import ActionItem, Button, Reply
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100

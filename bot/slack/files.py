@@ -19,15 +19,16 @@ from yarl import URL
 from bot.download import Allowed, Downloaded, DownloadError, download, parse
 from bot.download import origin as url_origin
 from bot.slack.client import DEFAULT_API_URL, api_url
+from bot.slack.origin import Origin, Service
+from bot.slack.sending import post
 from bot.slack.usergroups import API_ERRORS
-from handlers import upload
-from handlers.catalog import t
-from handlers.importing import MAX_FILE
-from handlers.replies import Reply, error_reply
+from handlers.core.catalog import t
+from handlers.core.replies import Reply, error_reply
+from handlers.importing import upload
+from handlers.importing.protocol_import import MAX_FILE
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.slack.service import Origin, SlackService
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def name_of(file: dict[str, Any]) -> str:
     return str(file.get("name") or file.get("title") or "protokoll")[:200]
 
 
-async def file_info(service: SlackService, file: dict[str, Any]) -> dict[str, Any]:
+async def file_info(service: Service, file: dict[str, Any]) -> dict[str, Any]:
     """The file's full metadata: the event's when it has a URL, else from `files.info`."""
     if file.get("mode") in GONE_MODES:
         raise DownloadError("gone", str(file.get("mode")))
@@ -88,7 +89,7 @@ async def file_info(service: SlackService, file: dict[str, Any]) -> dict[str, An
     return info
 
 
-async def fetch(service: SlackService, file: dict[str, Any]) -> tuple[str, bytes]:
+async def fetch(service: Service, file: dict[str, Any]) -> tuple[str, bytes]:
     """(name, bytes) of a shared file; raises `DownloadError`."""
     info = await file_info(service, file)
     size = info.get("size")
@@ -106,11 +107,8 @@ async def fetch(service: SlackService, file: dict[str, Any]) -> tuple[str, bytes
     return name, got.data
 
 
-async def handle_upload(service: SlackService, event: dict[str, Any], *, direct: bool) -> bool:
+async def handle_upload(service: Service, event: dict[str, Any], *, direct: bool) -> bool:
     """Answer a message with files if it asks for an import; False leaves it to the ordinary command path."""
-    from bot.slack.listeners import post  # listeners imports this module
-    from bot.slack.service import Origin
-
     shared = [f for f in event.get("files") or [] if isinstance(f, dict)]
     if not shared:
         return False
@@ -128,18 +126,19 @@ async def handle_upload(service: SlackService, event: dict[str, Any], *, direct:
     if wish.kind == "ask":
         await answer(upload.ask_reply())
         return True
-    allowed = await service.handle("", where, run=upload.check)
+    allowed = await service.handle("", where, run=lambda ctx: upload.check(ctx, wish.target))
     if allowed.error:  # refused before anything is downloaded
         await answer(allowed)
         return True
     for file in shared[:MAX_FILES]:
-        await answer(await preview_file(service, where, file, wish.args))
+        await answer(await preview_file(service, where, file, wish.args, wish.target))
     if len(shared) > MAX_FILES:
         await answer(Reply(lines=[t("upload.too_many", count=MAX_FILES)]))
     return True
 
 
-async def preview_file(service: SlackService, where: Origin, file: dict[str, Any], args: str) -> Reply:
+async def preview_file(service: Service, where: Origin, file: dict[str, Any], args: str,
+                       target: str = "protocol") -> Reply:
     name = name_of(file)
     try:
         name, data = await fetch(service, file)
@@ -147,4 +146,4 @@ async def preview_file(service: SlackService, where: Origin, file: dict[str, Any
         log.warning("Slack file %s not downloaded: %s", file.get("id"), exc)
         size = int(exc.detail) if exc.reason == "too_large" and exc.detail.isdigit() else None
         return message_for(exc.reason, name, size)
-    return await service.handle("importer", where, run=lambda ctx: upload.preview(ctx, args, data, name))
+    return await service.handle("importer", where, run=lambda ctx: upload.preview(ctx, args, data, name, target))

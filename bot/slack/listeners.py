@@ -1,8 +1,9 @@
 """slack-bolt listeners: slash commands, buttons, modal submissions, App Home, mentions and DMs.
 
 Each listener acknowledges at once (Slack allows three seconds), runs the text or click through
-the handlers as the Slack user, and renders the reply. Modal submissions are the exception: their
-acknowledgement carries the field errors, so the handler runs first.
+the handlers as the Slack user, and renders the reply. Modal submissions too: checks that need
+nothing but the submission answer on the fields in the acknowledgement; the rest runs after it,
+and the modal is then updated with the handler's field errors or a receipt (bot.slack.modals).
 
 Where a reply goes:
 - a command's reply goes to its `response_url`: privately when the reply says so (lists, errors),
@@ -14,74 +15,66 @@ Where a reply goes:
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 import re
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.slack import files
+from bot.slack import channels, event_claims, files, markup
 from bot.slack.blocks import (
     BUTTON_ACTION_PREFIX,
     Block,
     ButtonValue,
     SlackMessage,
     escape,
-    note_block,
-    render,
     replace_item,
 )
-from bot.slack.client import webhook_client
-from bot.slack.home import home_reply, home_view
+from bot.slack.home import (
+    DEFAULT_SOURCE,
+    OVERVIEW_ACTION,
+    home_reply,
+    home_source,
+    home_view,
+    shown_in_home,
+)
+from bot.slack.kept_blocks import keep_blocks, take_blocks
 from bot.slack.modals import (
     ASK_CALLBACK,
     ASK_FIELD,
     FORM_CALLBACK,
     ask_view,
     errors_for,
+    form_again,
     form_view,
+    local_errors,
     read_metadata,
+    receipt_view,
+    saving_view,
     submitted_values,
 )
+from bot.slack.origin import Origin, Service
+from bot.slack.sending import post, respond, send_to_url
 from bot.slack.usergroups import API_ERRORS
-from handlers import commands, forms, router
-from handlers.catalog import t
-from handlers.context import Context
-from handlers.replies import Button, Reply, error_reply
-
-if TYPE_CHECKING:
-    from bot.slack.service import Origin, SlackService
+from handlers import router
+from handlers.core.catalog import t
+from handlers.core.replies import Button, Reply, error_reply
 
 log = logging.getLogger(__name__)
+# The replay check of the HTTP request being handled (set by bot.slack.service, read after the ack;
+# unset in Socket Mode, where Slack's own envelope ids are the protection).
+REPLAY_CHECK: ContextVar[asyncio.Future[bool] | None] = ContextVar("slack_replay_check", default=None)
+# Done once slack-bolt has handed the acknowledgement back to the HTTP server (bot.slack.service):
+# the work after the ack starts only then, so in a burst it never holds up the next ack.
+ACKED: ContextVar[asyncio.Future[None] | None] = ContextVar("slack_acked", default=None)
 
 COMMANDS = ("/oppfølging", "/oppfolging")
-# Read-only commands whose private answer is worth rendering again after a click changed an item.
-REFRESHABLE = frozenset({"liste", "mine", "vis"})
 
 
 # --- small helpers -----------------------------------------------------------------------------
-
-
-def response_type(reply: Reply) -> str:
-    return "ephemeral" if reply.private or reply.error else "in_channel"
-
-
-def source_of(text: str) -> str | None:
-    """The command to re-run to refresh a private list, if `text` is one of the read-only ones."""
-    body = router.strip_prefix(text)
-    found, _ = commands.find(body)
-    return body if found is not None and found.name in REFRESHABLE else None
-
-
-def read_only(text: str) -> Any:
-    """A `run` for App.handle that answers `text` and keeps nothing it may have written."""
-
-    def run(ctx: Context) -> Reply:
-        reply = router.dispatch(text, ctx)
-        ctx.session.rollback()
-        return reply
-
-    return run
 
 
 def form_fallback(reply: Reply, text: str) -> Reply:
@@ -98,8 +91,6 @@ def summary(reply: Reply) -> str:
 
 
 def origin_of(body: dict[str, Any], channel: str | None = None) -> Origin:
-    from bot.slack.service import Origin
-
     user = body.get("user") or {}
     conversation = body.get("channel") or {}
     container = body.get("container") or {}
@@ -150,63 +141,7 @@ class Place:
 # --- sending ------------------------------------------------------------------------------------
 
 
-async def send_to_url(
-    service: SlackService, url: str | None, messages: list[SlackMessage], *, kind: str | None = None,
-    replace_original: bool | None = None,
-) -> None:
-    """Post to a `response_url` (a command's or a click's); later parts never replace the first."""
-    if not url:
-        log.warning("no response_url to answer on; reply dropped: %s", messages[0].text if messages else "")
-        return
-    client = webhook_client(url, service.sleep)
-    for n, message in enumerate(messages):
-        payload: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
-        if kind:
-            payload["response_type"] = kind
-        if replace_original is not None:
-            payload["replace_original"] = replace_original if n == 0 else False
-        try:
-            response = await client.send_dict(payload)
-        except API_ERRORS as exc:
-            log.warning("answer to Slack response_url failed: %r", exc)
-            return
-        if response.status_code != 200:
-            log.warning("answer to Slack response_url refused: HTTP %s %s", response.status_code, response.body)
-            return
-
-
-async def respond(
-    service: SlackService, url: str | None, reply: Reply, *, source: str | None = None, kind: str | None = None,
-    replace_original: bool | None = None, note: str | None = None,
-) -> None:
-    messages = render(reply, source=source)
-    if note:
-        messages[0].blocks.insert(0, note_block(note))
-    await send_to_url(service, url, messages, kind=kind or response_type(reply), replace_original=replace_original)
-
-
-async def post(
-    service: SlackService, channel: str | None, reply: Reply, *, private_to: str | None = None,
-    thread_ts: str | None = None, source: str | None = None,
-) -> None:
-    """Post in a conversation: to everyone, or only to `private_to` (an ephemeral message)."""
-    if not channel:
-        return
-    for message in render(reply, source=source):
-        kwargs: dict[str, Any] = {"channel": channel, "text": message.text, "blocks": message.blocks}
-        if thread_ts:
-            kwargs["thread_ts"] = thread_ts
-        try:
-            if private_to:
-                await service.client.chat_postEphemeral(user=private_to, **kwargs)
-            else:
-                await service.client.chat_postMessage(unfurl_links=False, **kwargs)
-        except API_ERRORS as exc:
-            log.warning("Slack message to %s failed: %r", channel, exc)
-            return
-
-
-async def update_message(service: SlackService, place: Place, blocks: list[Block]) -> None:
+async def update_message(service: Service, place: Place, blocks: list[Block]) -> None:
     if place.response_url:
         await send_to_url(service, place.response_url, [SlackMessage(place.text or t("slack.fallback"), blocks)],
                           replace_original=True)
@@ -217,15 +152,18 @@ async def update_message(service: SlackService, place: Place, blocks: list[Block
             log.warning("chat.update failed: %r", exc)
 
 
-async def publish_home(service: SlackService, origin: Origin, notice: str | None = None) -> None:
-    reply = await service.handle("", origin, run=home_reply)
+async def publish_home(service: Service, origin: Origin, notice: str | None = None,
+                       source: str = DEFAULT_SOURCE) -> None:
+    """Publish Home showing `source` (a read-only command: "mine", "mine side 2", "neste møte" …)."""
+    source = home_source(source)
+    reply = await service.handle("", origin, run=home_reply(source))
     try:
-        await service.client.views_publish(user_id=origin.user, view=home_view(reply, notice))
+        await service.client.views_publish(user_id=origin.user, view=home_view(reply, notice, source))
     except API_ERRORS as exc:
         log.warning("views.publish for %s failed: %r", origin.user, exc)
 
 
-async def open_modal(service: SlackService, trigger_id: str | None, view: dict[str, Any]) -> str | None:
+async def open_modal(service: Service, trigger_id: str | None, view: dict[str, Any]) -> str | None:
     """views.open; the new view's id, or None when Slack refused (e.g. the trigger expired)."""
     if not trigger_id:
         return None
@@ -240,14 +178,14 @@ async def open_modal(service: SlackService, trigger_id: str | None, view: dict[s
 # --- after a click or an "ask" modal ------------------------------------------------------------
 
 
-async def after_click(service: SlackService, reply: Reply, value: ButtonValue, place: Place, origin: Origin) -> None:
-    if place.home:
-        await publish_home(service, origin, notice=summary(reply))
+async def after_click(service: Service, reply: Reply, value: ButtonValue, place: Place, origin: Origin) -> None:
+    if place.home:  # shown again where the click was: the same page of the same list
+        await publish_home(service, origin, notice=summary(reply), source=home_source(value.source))
         return
     if reply.error:
         await respond(service, place.response_url, reply, kind="ephemeral", replace_original=False)
         return
-    source = source_of(value.command)
+    source = router.read_only_source(value.command)
     if reply.private:  # a read: details, another page, or "that was already done"
         if value.item is None and place.ephemeral:
             await respond(service, place.response_url, reply, source=source, kind="ephemeral", replace_original=True)
@@ -257,7 +195,7 @@ async def after_click(service: SlackService, reply: Reply, value: ButtonValue, p
     await show_change(service, reply, value, place, origin)
 
 
-async def show_change(service: SlackService, reply: Reply, value: ButtonValue, place: Place, origin: Origin) -> None:
+async def show_change(service: Service, reply: Reply, value: ButtonValue, place: Place, origin: Origin) -> None:
     note = t("slack.changed_by", what=escape(reply.title), user=origin.user)
     if place.blocks is not None:
         item = next((i for i in reply.items if i.id == value.item), None)
@@ -268,7 +206,7 @@ async def show_change(service: SlackService, reply: Reply, value: ButtonValue, p
             await respond(service, place.response_url, reply, kind="in_channel", replace_original=False)
         return
     if place.ephemeral and value.source:
-        refreshed = await service.handle(value.source, origin, run=read_only(value.source))
+        refreshed = await service.handle(value.source, origin, run=router.read_only(value.source))
         if not refreshed.error:
             await respond(service, place.response_url, refreshed, source=value.source, kind="ephemeral",
                           replace_original=True, note=note)
@@ -282,8 +220,26 @@ async def show_change(service: SlackService, reply: Reply, value: ButtonValue, p
 # --- the listeners ------------------------------------------------------------------------------
 
 
-async def guarded(work: Awaitable[None], url: str | None, service: SlackService) -> None:
-    """Run the part after the acknowledgement; a bug costs the user an apology, never silence."""
+async def replayed() -> bool:
+    """Whether the HTTP request being handled is a replay (see `guarded`)."""
+    check = REPLAY_CHECK.get(None)
+    return check is not None and await check
+
+
+async def guarded(work: Awaitable[None], url: str | None, service: Service) -> None:
+    """Run the part after the acknowledgement; a bug costs the user an apology, never silence.
+
+    A replayed request (its signature seen before, checked beside the ack) was acknowledged so
+    that its sender stops, but nothing runs a second time.
+    """
+    acked = ACKED.get(None)
+    if acked is not None:
+        await acked
+    if await replayed():
+        if inspect.iscoroutine(work):
+            work.close()
+        log.warning("Slack request replayed (its signature was already used) ignored")
+        return
     try:
         await work
     except Exception:
@@ -293,9 +249,7 @@ async def guarded(work: Awaitable[None], url: str | None, service: SlackService)
                           replace_original=False)
 
 
-def register(service: SlackService) -> None:
-    from bot.slack.service import Origin
-
+def register(service: Service) -> None:
     bolt = service.bolt
 
     async def on_command(ack: Any, body: dict[str, Any]) -> None:
@@ -305,15 +259,19 @@ def register(service: SlackService) -> None:
     async def command(body: dict[str, Any]) -> None:
         origin = Origin(str(body.get("user_id") or ""), str(body.get("user_name") or ""), body.get("channel_id"),
                         str(body.get("channel_name") or ""))
-        text = str(body.get("text") or "")
+        # Slash-command text is escaped like message text (&amp;, and with escaping on, <@U…|name>).
+        text = await markup.plain_text(str(body.get("text") or ""), service.names.name)
         url = body.get("response_url")
-        reply = await service.handle(text, origin, request_key=body.get("trigger_id"))
+        if channels.is_subscribe(text):  # the channel is checked around the command (bot.slack.channels)
+            reply = await channels.subscribe(service, origin, text, request_key=body.get("trigger_id"))
+        else:
+            reply = await service.handle(text, origin, request_key=body.get("trigger_id"))
         if reply.form is not None and not reply.error:
             view = form_view(reply.form, response_url=url, channel=origin.channel)
             if await open_modal(service, body.get("trigger_id"), view):
                 return
             reply = form_fallback(reply, text)
-        await respond(service, url, reply, source=source_of(text))
+        await respond(service, url, reply, source=router.read_only_source(text))
 
     async def on_button(ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -330,9 +288,13 @@ def register(service: SlackService) -> None:
         if value.ask:
             view_id = await open_modal(service, body.get("trigger_id"), ask_view(value, place.metadata()))
             if view_id and place.blocks is not None:
-                await service.keep_blocks(view_id, place.blocks)
+                await keep_blocks(service.app, view_id, place.blocks)
             elif not view_id:
                 await after_click(service, error_reply(t("slack.form_failed")), value, place, origin)
+            return
+        if place.home and shown_in_home(value.command):
+            # Home has no input: its buttons page and switch what it shows ("Neste side", "Neste møte").
+            await publish_home(service, origin, source=value.command)
             return
         reply = await service.handle(value.command, origin, request_key=body.get("trigger_id"))
         if reply.form is not None and not reply.error:
@@ -343,6 +305,7 @@ def register(service: SlackService) -> None:
         await after_click(service, reply, value, place, origin)
 
     async def on_ask_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        # Acknowledged before any database work (bot.slack.modals: "submissions answered at once").
         meta = read_metadata(view)
         value = ButtonValue.decode(meta.get("v"))
         raw = str(submitted_values(view).get(ASK_FIELD) or "").strip()
@@ -353,63 +316,108 @@ def register(service: SlackService) -> None:
             key = "slack.ask.missing_date" if value.ask == "date" else "slack.ask.missing_text"
             await ack(response_action="errors", errors={ASK_FIELD: t(key)})
             return
+        await ack(response_action="update", view=saving_view(view))
         origin = origin_of(body, channel=meta.get("c"))
-        reply = await service.handle(f"{value.command} {raw}", origin,
-                                     request_key=f"view:{view.get('id')}:{view.get('hash', '')}")
-        if reply.error:
-            await ack(response_action="errors", errors=errors_for(reply, view))
-            return
-        await ack()
-        place = Place.from_metadata(meta, await service.take_blocks(str(view.get("id"))))
-        await guarded(after_click(service, reply, value, place, origin), place.response_url, service)
+        place = Place.from_metadata(meta, None)
+
+        async def work() -> None:
+            reply = await service.handle(f"{value.command} {raw}", origin,
+                                         request_key=f"view:{view.get('id')}:{view.get('hash', '')}")
+            if reply.error:
+                await show_form_errors(view, {ASK_FIELD: raw}, errors_for(reply, view), reply, place.response_url,
+                                       origin)
+                return
+            await update_view(view, receipt_view(view, reply))
+            place.blocks = await take_blocks(service.app, str(view.get("id")))
+            await after_click(service, reply, value, place, origin)
+
+        await guarded(work(), place.response_url, service)
 
     async def on_form_submit(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        # Acknowledged before any database work or Web API lookup; the cheap, local checks answer on the
+        # fields at once, the handler's own checks through views.update (bot.slack.modals).
         meta = read_metadata(view)
+        values = submitted_values(view)
+        local = local_errors(view, values)
+        if local:
+            await ack(response_action="errors", errors=local)
+            return
+        await ack(response_action="update", view=saving_view(view))
         form_id = str(meta.get("f") or "")
         form_context = meta.get("x") if isinstance(meta.get("x"), dict) else {}
-        values = submitted_values(view)
         origin = origin_of(body, channel=meta.get("c"))
-        reply = await service.handle(
-            "", origin, run=lambda ctx: forms.submit(ctx, form_id, values, form_context),
-            request_key=f"view:{view.get('id')}:{view.get('hash', '')}",
-        )
-        errors = errors_for(reply, view) if reply.error else {}
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        await ack()
         url = meta.get("r")
+
+        async def work() -> None:
+            reply = await service.handle(
+                "", origin, run=lambda ctx: router.submit_form(ctx, form_id, values, form_context),
+                request_key=f"view:{view.get('id')}:{view.get('hash', '')}",
+            )
+            if reply.error:
+                await show_form_errors(view, values, errors_for(reply, view), reply, url, origin)
+                return
+            await update_view(view, receipt_view(view, reply))
+            if url:
+                await respond(service, url, reply, replace_original=False)
+            else:  # opened without a command to answer (e.g. from a mention): tell the user directly
+                await post(service, origin.user, reply)
+
+        await guarded(work(), url, service)
+
+    async def update_view(view: dict[str, Any], new: dict[str, Any]) -> bool:
+        """views.update of the submitted modal; False when Slack refused (e.g. the person closed it)."""
+        try:
+            await service.client.views_update(view_id=str(view.get("id") or ""), view=new)
+        except API_ERRORS as exc:
+            log.info("views.update of a submitted modal failed: %r", exc)
+            return False
+        return True
+
+    async def show_form_errors(view: dict[str, Any], values: dict[str, Any], errors: dict[str, str], reply: Reply,
+                               url: str | None, origin: Origin) -> None:
+        """The handler refused the submission: the form again with the errors, or a message if it is gone."""
+        if errors and await update_view(view, form_again(view, values, errors)):
+            return
         if url:
-            await guarded(respond(service, url, reply, replace_original=False), url, service)
-        else:  # opened without a command to answer (e.g. from a mention): tell the user directly
+            await respond(service, url, reply, kind="ephemeral", replace_original=False)
+        else:
             await post(service, origin.user, reply)
 
-    async def on_home_opened(event: dict[str, Any]) -> None:
+    async def on_overview_link(ack: Any) -> None:
+        await ack()  # the browser opens the link; the click itself changes nothing
+
+    async def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
-        await guarded(publish_home(service, Origin(str(event.get("user") or ""))), None, service)
+        origin = Origin(str(event.get("user") or ""))
+        await guarded(event_claims.once(service.app, body, lambda: publish_home(service, origin)), None, service)
 
     async def chat_event(event: dict[str, Any], body: dict[str, Any], *, direct: bool) -> None:
         if event.get("files") and await files.handle_upload(service, event, direct=direct):
             return  # a protocol file with "importer": previewed in bot.slack.files
-        text = str(event.get("text") or "")
+        # Stored as the person meant it: entities, mentions, channels and links read back into text.
+        text = await markup.plain_text(markup.without_leading_mention(str(event.get("text") or "")),
+                                       service.names.name)
         origin = Origin(str(event.get("user") or ""), "", event.get("channel"))
         reply = await service.handle(text, origin, request_key=body.get("event_id"))
         if reply.form is not None and not reply.error:
             reply = form_fallback(reply, text)
         private = (reply.private or reply.error) and not direct
         await post(service, origin.channel, reply, private_to=origin.user if private else None,
-                   thread_ts=event.get("thread_ts"), source=source_of(text))
+                   thread_ts=event.get("thread_ts"), source=router.read_only_source(text))
 
     async def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
-        await guarded(chat_event(event, body, direct=False), None, service)
+        # A retried event (same event_id) is answered once, reads included (bot.slack.event_claims).
+        await guarded(event_claims.once(service.app, body, lambda: chat_event(event, body, direct=False)), None,
+                      service)
 
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         # Only what a person writes to the bot directly; edits, joins and bots are no commands.
         # A file shared in the DM (subtype file_share) may be a protocol to import.
         if event.get("channel_type") != "im" or (event.get("subtype") or "file_share") != "file_share" or event.get("bot_id"):
             return
-        await guarded(chat_event(event, body, direct=True), None, service)
+        await guarded(event_claims.once(service.app, body, lambda: chat_event(event, body, direct=True)), None,
+                      service)
 
     for name in COMMANDS:
         bolt.command(name)(on_command)
@@ -417,6 +425,7 @@ def register(service: SlackService) -> None:
     bolt.view(FORM_CALLBACK)(on_form_submit)
     bolt.view(ASK_CALLBACK)(on_ask_submit)
     bolt.event("app_home_opened")(on_home_opened)
+    bolt.action(OVERVIEW_ACTION)(on_overview_link)
     bolt.event("app_mention")(on_mention)
     bolt.event("message")(on_message)
 

@@ -7,11 +7,12 @@ submitter returns map straight onto `response_action: errors`.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
-from bot.slack.blocks import Block, ButtonValue, clip, mrkdwn, plain
-from handlers.catalog import t
-from handlers.replies import Form, FormField, Option, Reply
+from bot.slack.blocks import Block, ButtonValue, clip, escape, mrkdwn, plain
+from handlers.core.catalog import t
+from handlers.core.replies import Form, FormField, Option, Reply
 
 FORM_CALLBACK = "oppf_form"
 ASK_CALLBACK = "oppf_ask"
@@ -175,3 +176,114 @@ def errors_for(reply: Reply, view: dict[str, Any]) -> dict[str, str]:
         message = " ".join(line for line in [reply.title, *reply.lines] if line)
         errors[known[0]] = clip(message, MAX_ERROR)
     return errors
+
+
+# --- submissions answered at once (ack first, database work after) -------------------------------
+#
+# Slack closes a modal with an error unless the submission is acknowledged within three seconds, so
+# a submission is acknowledged before any database work or Web API lookup:
+# - what can be checked from the submission alone (a required field left empty, a text over its
+#   length, a date that is no date) is answered with `response_action: errors`, on the fields;
+# - anything else is acknowledged with `response_action: update` to a "saving" view, the work runs,
+#   and the same modal is then updated (`views.update`): to the form again with the handler's field
+#   errors under their fields and the values kept, or to a short receipt. Only when the person has
+#   closed the modal meanwhile does an error go to them as a message instead.
+
+ERROR_BLOCK_PREFIX = "oppf_err_"
+SAVING_BLOCK = "oppf_saving"
+VIEW_KEYS = ("type", "title", "submit", "close", "callback_id", "private_metadata", "clear_on_close",
+             "notify_on_close", "external_id")
+
+
+def local_errors(view: dict[str, Any], values: dict[str, Any]) -> dict[str, str]:
+    """Field errors that need neither the database nor Slack: empty required fields, over-long text, bad dates."""
+    errors: dict[str, str] = {}
+    for block in view.get("blocks") or []:
+        if not isinstance(block, dict) or block.get("type") != "input":
+            continue
+        name = str(block.get("block_id") or "")
+        element = block.get("element") or {}
+        value = values.get(name)
+        empty = value is None or (isinstance(value, str) and not value.strip()) or value == []
+        if empty:
+            if not block.get("optional"):
+                errors[name] = t("slack.form.required")
+            continue
+        limit = element.get("max_length")
+        if isinstance(value, str) and isinstance(limit, int) and len(value) > limit:
+            errors[name] = t("slack.form.too_long", length=len(value), max=limit)
+        if element.get("type") == "datepicker":
+            try:
+                date.fromisoformat(str(value))
+            except ValueError:
+                errors[name] = t("slack.form.bad_date")
+    return errors
+
+
+def _base(view: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a submitted view that views.update accepts back (not its id, hash or state)."""
+    return {key: view[key] for key in VIEW_KEYS if key in view}
+
+
+def saving_view(view: dict[str, Any]) -> dict[str, Any]:
+    """What the modal shows between the acknowledgement and the result: no fields, no submit button."""
+    out = _base(view)
+    out.pop("submit", None)
+    out["close"] = plain(clip(t("slack.form.close"), MAX_TITLE))
+    out["blocks"] = [{"type": "section", "block_id": SAVING_BLOCK, "text": mrkdwn(t("slack.form.saving"))}]
+    return out
+
+
+def _with_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    """The element with the submitted value as its initial value, so nothing typed is lost."""
+    element = {k: v for k, v in element.items()
+               if k not in ("initial_value", "initial_date", "initial_option", "initial_options")}
+    kind = element.get("type")
+    if value in (None, "", []):
+        return element
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options.extend(group.get("options") or [])
+    if kind == "datepicker":
+        element["initial_date"] = value
+    elif kind == "multi_static_select":
+        chosen = [o for o in options if o.get("value") in value]
+        if chosen:
+            element["initial_options"] = chosen
+    elif kind == "static_select":
+        chosen = [o for o in options if o.get("value") == value]
+        if chosen:
+            element["initial_option"] = chosen[0]
+    elif isinstance(value, str):
+        element["initial_value"] = value
+    return element
+
+
+def form_again(view: dict[str, Any], values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The submitted form once more, with the values kept and each error under its field."""
+    out = _base(view)
+    blocks: list[Block] = []
+    if errors:
+        blocks.append({"type": "context", "block_id": f"{ERROR_BLOCK_PREFIX}top",
+                       "elements": [mrkdwn(t("slack.form.fix"))]})
+    for block in view.get("blocks") or []:
+        block_id = str(block.get("block_id") or "")
+        if block_id.startswith(ERROR_BLOCK_PREFIX):
+            continue  # the errors of an earlier attempt
+        if block.get("type") == "input":
+            block = {**block, "element": _with_value(dict(block.get("element") or {}), values.get(block_id))}
+        blocks.append(block)
+        if block_id in errors:
+            blocks.append({"type": "context", "block_id": f"{ERROR_BLOCK_PREFIX}{block_id}",
+                           "elements": [mrkdwn(f"⚠️ {escape(clip(errors[block_id], MAX_ERROR))}")]})
+    out["blocks"] = blocks
+    return out
+
+
+def receipt_view(view: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    """The modal after a saved submission: what was done, and a button to close it."""
+    out = saving_view(view)
+    out.pop("callback_id", None)  # nothing more to submit
+    lines = [f"✅ *{escape(reply.title)}*" if reply.title else "✅", *(escape(line) for line in reply.lines[:5])]
+    out["blocks"] = [{"type": "section", "text": mrkdwn(clip("\n".join(lines), 3000))}]
+    return out

@@ -12,8 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -22,18 +21,21 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import Clock, SignatureVerifier
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from bot import delivery
+from bot import delivery, health, logformat
 from bot.app import App
-from bot.slack.blocks import Block
+from bot.slack import listeners, payload_shapes, shortcuts
 from bot.slack.client import Sleep, web_client
 from bot.slack.delivery import SlackDeliverer
+from bot.slack.listeners import ACKED, REPLAY_CHECK
+from bot.slack.origin import Origin
 from bot.slack.usergroups import DisplayNames, UsergroupParties
-from handlers.context import Actor, Context
-from handlers.replies import Reply
+from handlers.core.context import Actor, Context
+from handlers.core.replies import Reply
 from storage.db import transaction
 from storage.models import ProcessedRequest
 
@@ -41,12 +43,11 @@ log = logging.getLogger(__name__)
 
 # How long a request waits for a Slack lookup (user name, user groups) before going on without it.
 LOOKUP_TIMEOUT = 1.0
-PENDING_TTL = timedelta(minutes=30)  # a response_url lives 30 minutes
-BLOCKS_KEY_PREFIX = "slack:view-blocks:"
 # A signed request is valid for five minutes (plus clock skew); within that time the same signature
 # twice is a replay: Slack's own retries are new requests, with a new timestamp and so a new signature.
 REPLAY_WINDOW = timedelta(minutes=6)
 REPLAY_KEY_PREFIX = "slack:signature:"
+HANDLER_SLOTS = 2
 
 
 class AppClock(Clock):
@@ -59,14 +60,9 @@ class AppClock(Clock):
         return self._now()
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Who did something in Slack, and where."""
-
-    user: str
-    user_name: str = ""
-    channel: str | None = None
-    channel_name: str = ""
+async def _bind_request_id(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:  # bolt passes arguments by name
+    logformat.bind_request(logformat.slack_request_id(body))
+    await next()
 
 
 class SlackService:
@@ -92,11 +88,14 @@ class SlackService:
         self.names = DisplayNames(self.client, clock=monotonic)
         self.deliverer = SlackDeliverer(self.client)
         self.socket_handler: AsyncSocketModeHandler | None = None
+        # Handler threads at once. With the GIL more threads add no throughput, only more
+        # competition with the event loop that acknowledges the next requests of a burst.
+        self.handler_slots = asyncio.Semaphore(HANDLER_SLOTS)
         self._socket_task: asyncio.Task[None] | None = None
-
-        from bot.slack import listeners
-
+        # First of all: every line logged while Slack's request is handled (HTTP or Socket Mode) names it.
+        self.bolt.use(_bind_request_id)
         listeners.register(self)
+        shortcuts.register(self)  # message and global shortcuts (issue 15)
 
     # --- running the handlers ---------------------------------------------------------------
 
@@ -118,7 +117,8 @@ class SlackService:
             ctx.request_key = request_key
             ctx.platform_parties = tuple(parties)
 
-        return await asyncio.to_thread(self.app.handle, text, actor, configure=configure, run=run)
+        async with self.handler_slots:
+            return await asyncio.to_thread(self.app.handle, text, actor, configure=configure, run=run)
 
     @staticmethod
     async def _bounded(awaitable: Any, fallback: Any) -> Any:
@@ -128,26 +128,6 @@ class SlackService:
             log.warning("Slack lookup took too long; going on without it")
             return fallback
 
-    # --- blocks kept for modals opened from channel messages ---------------------------------
-    #
-    # Slack does not send the message again with a modal's submission, and the clicked item is
-    # replaced in it afterwards, so the message's blocks are kept by view id until then. They are
-    # kept in the database, not in this process: with several replicas (or Socket Mode connections)
-    # the submission may reach another replica than the click did.
-
-    async def keep_blocks(self, view_id: str, blocks: list[Block]) -> None:
-        try:
-            await asyncio.to_thread(_store_blocks, self.app, view_id, blocks)
-        except Exception as exc:  # the click still works; only the in-place update falls back
-            log.warning("could not keep the message of modal %s: %r", view_id, exc)
-
-    async def take_blocks(self, view_id: str) -> list[Block] | None:
-        try:
-            return await asyncio.to_thread(_take_blocks, self.app, view_id)
-        except Exception as exc:
-            log.warning("could not read the message of modal %s: %r", view_id, exc)
-            return None
-
     # --- HTTP mode -------------------------------------------------------------------------------
 
     async def handle_http(self, request: web.Request) -> web.Response:
@@ -155,16 +135,27 @@ class SlackService:
         if self.verifier is None or not self._signed(body, request):
             log.warning("Slack request with a bad signature or timestamp refused (from %s)", request.remote)
             return web.json_response({"error": "invalid_signature"}, status=401)
-        if await self._replayed(request.headers.get("X-Slack-Signature", "")):
-            # Acknowledged, so whoever sent it stops; but nothing runs a second time.
-            log.warning("Slack request replayed (its signature was already used) ignored (from %s)", request.remote)
-            return web.Response(status=200)
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
         except (ValueError, TypeError, AttributeError, KeyError):  # signed, but no payload Slack would send
             log.warning("signed Slack request with an unreadable body refused")
             return web.json_response({"error": "invalid_payload"}, status=400)
-        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        problem = payload_shapes.problem(bolt_request.body)
+        if problem is not None:  # signed, but not shaped as Slack documents: nothing may run on it
+            log.warning("signed Slack request of an unexpected shape refused (%s)", problem)
+            return web.json_response({"error": "invalid_payload"}, status=400)
+        # The replay check writes to the database: it runs beside the acknowledgement, and the work
+        # after the ack waits for it (listeners.guarded), so the ack itself touches no database.
+        check = asyncio.ensure_future(self._replayed(request.headers.get("X-Slack-Signature", "")))
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        tokens = REPLAY_CHECK.set(check), ACKED.set(acked)
+        try:
+            return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        finally:
+            REPLAY_CHECK.reset(tokens[0])
+            ACKED.reset(tokens[1])
+            if not acked.done():
+                acked.set_result(None)
 
     async def _replayed(self, signature: str) -> bool:
         """Whether this signature was seen before, by this replica or another (the database decides)."""
@@ -230,31 +221,16 @@ def _seen_before(app: App, signature: str) -> bool:
     return False
 
 
-def _blocks_key(view_id: str) -> str:
-    return f"{BLOCKS_KEY_PREFIX}{view_id}"[:300]
-
-
-def _store_blocks(app: App, view_id: str, blocks: list[Block]) -> None:
-    now = app.clock().astimezone(UTC).replace(tzinfo=None)
-    with transaction(app.sessions) as session:
-        session.merge(ProcessedRequest(key=_blocks_key(view_id), at=now, result={"blocks": blocks}))
-        # Modals nobody submitted: their response_url has expired, so their blocks are useless.
-        session.execute(delete(ProcessedRequest).where(
-            ProcessedRequest.key.startswith(BLOCKS_KEY_PREFIX), ProcessedRequest.at < now - PENDING_TTL))
-
-
-def _take_blocks(app: App, view_id: str) -> list[Block] | None:
-    now = app.clock().astimezone(UTC).replace(tzinfo=None)
-    with transaction(app.sessions) as session:
-        row = session.get(ProcessedRequest, _blocks_key(view_id))
-        if row is None:
-            return None
-        session.delete(row)
-        blocks = (row.result or {}).get("blocks")
-        return blocks if row.at >= now - PENDING_TTL and isinstance(blocks, list) else None
-
-
 SLACK_KEY = web.AppKey("oppfolging_slack", SlackService)
+
+
+async def _auth_test(service: SlackService) -> health.PartHealth:
+    """Readiness: does Slack still accept the bot token (auth.test)? Only Slack's error code is kept."""
+    try:
+        await service.client.auth_test()
+    except SlackApiError as exc:
+        return health.PartHealth(False, f"Slack auth.test: {exc.response.get('error', 'error')}")
+    return health.PartHealth(True)
 
 
 def setup(web_app: web.Application, app: App) -> None:
@@ -273,5 +249,6 @@ def install(web_app: web.Application, service: SlackService) -> None:
     if settings.slack_app_token:
         web_app.on_startup.append(service.start_socket_mode)
     web_app.on_cleanup.append(service.stop)
+    health.checks_of(web_app).add("slack", lambda: _auth_test(service))
     mode = "Socket Mode" if settings.slack_app_token else "HTTP mode on /slack/events"
     log.warning("Slack enabled (%s)", mode)

@@ -6,8 +6,9 @@ the signature, audience (our app id), lifetime and — because we turn it on —
 URL from which the signing keys are read (sovereign clouds, and the tests' local identity
 provider), and a required `exp` claim. Anything wrong gives 401 before any handler runs.
 
-Outgoing: tokens from MSAL (`MsalAuth`, client secret, single tenant) through the SDK's
-`ConnectionManager`; tests inject another token provider there instead of reaching Entra.
+Outgoing: tokens from Entra through msal (`bot.teams.tokens`: client secret, single tenant) and the
+SDK's `ConnectionManager`; whatever provider is used (tests may inject another one) is guarded, so a
+failure to get a token is reported to /healthz and handled, never a 500.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import asyncio
 import json
 import logging
 import threading
+import time
 import urllib.request
 from typing import Any
 
 from aiohttp import web
 from jwt import PyJWK, PyJWKClient, PyJWTError
-from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.core import (
     AgentAuthConfiguration,
     AuthTypes,
@@ -31,6 +32,7 @@ from microsoft_agents.hosting.core import (
 )
 
 from bot.teams.options import TeamsOptions
+from bot.teams.tokens import EntraTokenProvider, GuardedTokenProvider
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +54,13 @@ def agent_auth_configuration(options: TeamsOptions) -> AgentAuthConfiguration:
 
 
 def connection_manager(options: TeamsOptions, config: AgentAuthConfiguration) -> ConnectionManager:
-    return ConnectionManager(
-        provider_factory=options.token_provider or MsalAuth,
-        connections_configurations={"SERVICE_CONNECTION": config},
-    )
+    def provider(configuration: AgentAuthConfiguration) -> GuardedTokenProvider:
+        if options.token_provider is not None:
+            return GuardedTokenProvider(options.token_provider(configuration))
+        return GuardedTokenProvider(EntraTokenProvider(configuration, authority_host=options.authority_host,
+                                                       ca_bundle=options.ca_bundle))
+
+    return ConnectionManager(provider_factory=provider, connections_configurations={"SERVICE_CONNECTION": config})
 
 
 class MetadataKeys:
@@ -65,10 +70,15 @@ class MetadataKeys:
     `jwks_uri` the SDK derives from the (unverified) issuer is ignored on purpose.
     """
 
+    # Keys already fetched are used without a thread hop for this long; then they are asked for again,
+    # so a key taken out of the published set stops being accepted.
+    KEEP_SECONDS = 300.0
+
     def __init__(self, metadata_url: str) -> None:
         self._metadata_url = metadata_url
         self._client: PyJWKClient | None = None
         self._lock = threading.Lock()
+        self._known: dict[str, tuple[PyJWK, float]] = {}
 
     def _signing_key(self, kid: str) -> PyJWK:
         with self._lock:
@@ -76,10 +86,18 @@ class MetadataKeys:
                 with urllib.request.urlopen(self._metadata_url, timeout=10) as response:
                     metadata = json.load(response)
                 self._client = PyJWKClient(metadata["jwks_uri"])
-            return self._client.get_signing_key(kid)
+            key = self._client.get_signing_key(kid)
+            self._known[kid] = (key, time.monotonic())
+            return key
 
     async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> PyJWK:
-        return await asyncio.to_thread(self._signing_key, header.get("kid", ""))
+        kid = header.get("kid", "")
+        known = self._known.get(kid)
+        if known is not None and time.monotonic() - known[1] < self.KEEP_SECONDS:
+            # No thread: the worker threads may all be waiting for a busy database, and checking a
+            # token must not queue behind them (issue 19: a burst while the database is locked).
+            return known[0]
+        return await asyncio.to_thread(self._signing_key, kid)
 
 
 class TokenValidator(JwtTokenValidator):

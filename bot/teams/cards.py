@@ -10,6 +10,12 @@ and one submit action `{"oppfolging": "form", "form": id, "context": …}`. Card
 A list that nothing changed (`Reply.private`) also carries the command that made it (`source`), so
 after a click the list can be shown again, up to date, instead of being replaced by one item.
 
+A view meant for one person (a list shown again after their click, a form with their errors) is a
+user-specific view (Universal Actions): the card carries `refresh` with an `Action.Execute` whose
+data is `{"oppfolging": "view", "command": <read-only command>, "banner": …, "for": <their id>}` and
+`userIds` naming only them, so only their Teams client asks for it again (an `adaptiveCard/action`
+invoke with trigger "automatic"); everyone else keeps seeing the card the conversation shares.
+
 Teams refuses a message over about 28 KB, so a long reply becomes several cards of at most
 `MAX_CARD_BYTES` each, marked "del 2 av 3"; long text is split across text blocks. Nothing is cut.
 
@@ -27,8 +33,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.catalog import t
-from handlers.replies import ActionItem, Button, Form, FormField, Reply
+from handlers.core.catalog import t
+from handlers.core.replies import ActionItem, Button, Form, FormField, Reply
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -37,6 +43,9 @@ VERB = "oppfolging"
 KIND = "oppfolging"  # the data key that marks our actions: "command" or "form"
 FIELD_PREFIX = "f:"
 ASK_PREFIX = "ask:"
+# The "(ingen)" entry of an optional choice. Renderers refuse a choice with an empty value
+# (PropertyCantBeNull), so it carries this one, read back as "" (nothing chosen) by `parse_action`.
+NO_CHOICE = "oppfolging:ingen"
 
 MAX_CARD_BYTES = 24_000  # leaves room for the activity around it under Teams' ~28 KB
 MAX_TEXT_BYTES = 6_000  # one text block; longer text continues in the next block
@@ -265,7 +274,7 @@ def _input(f: FormField, value: Any) -> Element:
             "choices": [{"title": o.label, "value": o.value} for o in f.options],
         }
         if f.kind == "select" and not f.required:
-            element["choices"].insert(0, {"title": t("teams.no_choice"), "value": ""})
+            element["choices"].insert(0, {"title": t("teams.no_choice"), "value": NO_CHOICE})
     elif f.kind == "date":
         element["type"] = "Input.Date"
     else:
@@ -303,6 +312,30 @@ def render_form(form: Form, *, title: str | None = None, lines: Iterable[str] = 
     return card(body, [execute(form.submit_label, data, "primary")])
 
 
+# --- user-specific views --------------------------------------------------------------------------
+
+MAX_REFRESH_USERS = 60  # Teams shows at most 60 different user-specific versions of a card
+
+
+def view_data(command: str, for_user: str, banner: str | None = None) -> dict[str, Any]:
+    """The refresh action's data: the read-only command that shows the view again, for whom, with which banner."""
+    data: dict[str, Any] = {KIND: "view", "command": command, "for": for_user}
+    if banner:
+        data["banner"] = banner[:300]
+    return data
+
+
+def for_users(card: Card, data: dict[str, Any], user_ids: list[str]) -> Card:
+    """`card` as a user-specific view: Teams refreshes it automatically only for `user_ids`."""
+    action = {"type": "Action.Execute", "verb": VERB, "data": data}
+    return card | {"refresh": {"action": action, "userIds": user_ids[:MAX_REFRESH_USERS]}}
+
+
+def shared_placeholder(text: str, data: dict[str, Any], user_ids: list[str]) -> Card:
+    """What everyone sees of a view posted for some people only (their clients refresh it to the view)."""
+    return for_users(card(text_blocks(text, isSubtle=True)), data, user_ids)
+
+
 # --- clicks --------------------------------------------------------------------------------------
 
 
@@ -310,7 +343,7 @@ def render_form(form: Form, *, title: str | None = None, lines: Iterable[str] = 
 class CardAction:
     """What a click asks for: a command to run, or a form to submit."""
 
-    kind: str  # "command" or "form"
+    kind: str  # "command", "form" or "view" (a user-specific view shown again; nothing runs but a read)
     command: str = ""
     source: str | None = None
     missing: str | None = None  # the label of an asked-for value left empty
@@ -318,6 +351,8 @@ class CardAction:
     form_context: dict[str, Any] = field(default_factory=dict)
     opener: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    banner: str | None = None
+    for_user: str | None = None  # a view: the one it is for
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -343,12 +378,19 @@ def parse_action(data: Any) -> CardAction | None:
                 return CardAction("command", command, source, missing=label)
             command = f"{command} {value}"
         return CardAction("command", command, source)
+    if kind == "view":
+        command = _text(data.get("command"), MAX_SOURCE)
+        for_user = _text(data.get("for"), 200)
+        if command is None or for_user is None:
+            return None
+        return CardAction("view", command, banner=_text(data.get("banner"), 300), for_user=for_user)
     if kind == "form":
         form_id = _text(data.get("form"), 100)
         context = data.get("context") if isinstance(data.get("context"), dict) else {}
         if form_id is None:
             return None
-        values = {k[len(FIELD_PREFIX):]: v for k, v in data.items() if isinstance(k, str) and k.startswith(FIELD_PREFIX)}
+        values = {k[len(FIELD_PREFIX):]: "" if v == NO_CHOICE else v
+                  for k, v in data.items() if isinstance(k, str) and k.startswith(FIELD_PREFIX)}
         return CardAction("form", form_id=form_id, form_context=context, opener=_text(data.get("opener"), MAX_SOURCE),
                           values=values)
     return None

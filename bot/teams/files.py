@@ -12,24 +12,26 @@ need Microsoft Graph; the user is told to send the file in a 1:1 chat instead.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from microsoft_agents.activity import Activity
 from yarl import URL
 
 from bot.download import Allowed, DownloadError, download
 from bot.teams.options import TeamsOptions
-from handlers import upload
-from handlers.catalog import t
-from handlers.importing import MAX_FILE
-from handlers.replies import Reply, error_reply
+from bot.teams.sending import reply_activities
+from handlers.core.catalog import t
+from handlers.core.replies import Reply, error_reply
+from handlers.importing import upload
+from handlers.importing.protocol_import import MAX_FILE
 
 if TYPE_CHECKING:
     from microsoft_agents.hosting.core import TurnContext
 
     from bot.teams.incoming import Incoming
-    from bot.teams.service import TeamsService
+    from handlers.core.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,14 @@ REFERENCE = "reference"
 # Attachments that are the message itself (its HTML) or a card, never a file to read.
 NOT_FILES = ("text/html", "application/vnd.microsoft.card.", "application/vnd.microsoft.teams.card.")
 MAX_FILES = 5
+
+
+class Service(Protocol):
+    """What the file handlers use of `bot.teams.service.TeamsService`, which calls them with itself."""
+
+    options: TeamsOptions
+
+    async def handle(self, seen: Incoming, text: str, run: Callable[[Context], Reply] | None = None) -> Reply: ...
 
 
 @dataclass(frozen=True)
@@ -110,10 +120,8 @@ def message_for(reason: str, name: str, size: str = "") -> Reply:
     return error_reply(t(key, name=name))
 
 
-async def handle_upload(service: TeamsService, context: TurnContext, seen: Incoming, text: str) -> bool:
+async def handle_upload(service: Service, context: TurnContext, seen: Incoming, text: str) -> bool:
     """Answer a message with files if it asks for an import; False leaves it to the ordinary command path."""
-    from bot.teams.service import reply_activities  # the service imports this module
-
     found = attached(context.activity)
     if not found:
         return False
@@ -127,7 +135,7 @@ async def handle_upload(service: TeamsService, context: TurnContext, seen: Incom
     if wish.kind == "ask":
         await answer(upload.ask_reply())
         return True
-    allowed = await service.handle(seen, "", run=upload.check)
+    allowed = await service.handle(seen, "", run=lambda ctx: upload.check(ctx, wish.target))
     if allowed.error:  # refused before anything is downloaded
         await answer(allowed)
         return True
@@ -135,13 +143,14 @@ async def handle_upload(service: TeamsService, context: TurnContext, seen: Incom
         await answer(error_reply(t("upload.teams_reference")))
         return True
     for file in found.files[:MAX_FILES]:
-        await answer(await preview_file(service, seen, file, wish.args))
+        await answer(await preview_file(service, seen, file, wish.args, wish.target))
     if len(found.files) > MAX_FILES:
         await answer(Reply(lines=[t("upload.too_many", count=MAX_FILES)]))
     return True
 
 
-async def preview_file(service: TeamsService, seen: Incoming, file: SharedFile, args: str) -> Reply:
+async def preview_file(service: Service, seen: Incoming, file: SharedFile, args: str,
+                       target: str = "protocol") -> Reply:
     try:
         # Pre-authenticated link: no credentials, and redirects only to allowed hosts.
         got = await download(file.url, allowed=allowed_hosts(service.options), limit=MAX_FILE, follow_redirects=True)
@@ -149,4 +158,4 @@ async def preview_file(service: TeamsService, seen: Incoming, file: SharedFile, 
         log.warning("Teams file not downloaded: %s", exc)
         return message_for(exc.reason, file.name, exc.detail)
     data = got.data
-    return await service.handle(seen, "importer", run=lambda ctx: upload.preview(ctx, args, data, file.name))
+    return await service.handle(seen, "importer", run=lambda ctx: upload.preview(ctx, args, data, file.name, target))

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.context import Actor, Context
+from handlers.core.context import Actor, Context
 from storage import people
 from storage.db import transaction
 from storage.models import ConversationRef, Person
@@ -51,11 +51,14 @@ class Incoming:
     kind: str  # personal, groupChat, channel
     channel_name: str
     request_key: str | None
+    # The sender's Teams user id ("29:…"), which a card's `refresh.userIds` names (user-specific views).
+    user: str = ""
 
     def configure(self, ctx: Context) -> None:
         ctx.channel = self.conversation_id
         ctx.channel_name = self.channel_name
         ctx.request_key = self.request_key
+        ctx.conversation_kind = self.kind
 
 
 def actor_of(activity: Activity) -> Actor:
@@ -87,7 +90,8 @@ def read(activity: Activity) -> Incoming:
     if activity.id and raw_id:
         # Activity ids are only unique within a conversation (channel messages use timestamps).
         key = "teams:" + hashlib.sha256(f"{raw_id}|{activity.id}".encode()).hexdigest()[:40]
-    return Incoming(actor_of(activity), base_conversation_id(raw_id), kind, name, key)
+    user = activity.from_property.id if activity.from_property and activity.from_property.id else ""
+    return Incoming(actor_of(activity), base_conversation_id(raw_id), kind, name, key, user)
 
 
 # --- conversation references ---------------------------------------------------------------------
@@ -145,9 +149,11 @@ def save_reference(sessions: sessionmaker[Session], conversation_id: str, kind: 
             except IntegrityError:  # another replica stored it first; update theirs below
                 row = session.scalars(select(ConversationRef).where(
                     ConversationRef.platform == PLATFORM, ConversationRef.conversation_id == conversation_id)).one()
-        if row.reference == reference and row.kind == kind and row.person_id == person_id:
+        if row.reference == reference and row.kind == kind and row.person_id == person_id and row.retired_at is None:
             return
+        # Heard from again (the app added back, a 1:1 chat reopened): a retired conversation works once more.
         row.reference, row.kind, row.person_id, row.updated_at = reference, kind, person_id, naive
+        row.retired_at = None
 
 
 def delete_reference(sessions: sessionmaker[Session], conversation_id: str) -> bool:
@@ -170,12 +176,15 @@ class StoredConversation:
 def find_reference(sessions: sessionmaker[Session], address: str, *, user: bool) -> StoredConversation | None:
     """The stored conversation for a destination: a conversation id, or (for a user) an Entra object id."""
     with sessions() as session:
+        # A retired conversation (it answered 403/404) is never tried again.
         row = session.scalar(select(ConversationRef).where(ConversationRef.platform == PLATFORM,
-                                                           ConversationRef.conversation_id == address))
+                                                           ConversationRef.conversation_id == address,
+                                                           ConversationRef.retired_at.is_(None)))
         if row is None and user:
             row = session.scalar(
                 select(ConversationRef).join(Person, Person.id == ConversationRef.person_id)
                 .where(ConversationRef.platform == PLATFORM, ConversationRef.kind == "personal",
+                       ConversationRef.retired_at.is_(None),
                        Person.platform == PLATFORM, Person.external_id == address)
                 .order_by(ConversationRef.updated_at.desc()).limit(1)
             )

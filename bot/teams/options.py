@@ -7,7 +7,9 @@ are published; a sovereign cloud or a test identity provider) and `TEAMS_ALLOW_A
 (answer a `serviceUrl` outside Microsoft's hosts; local emulators). Shared files are downloaded
 only over HTTPS from SharePoint/OneDrive (`*.sharepoint.com`); `TEAMS_FILE_HOSTS` adds host
 suffixes (a sovereign cloud's SharePoint) and `TEAMS_ALLOW_ANY_FILE_URL` lifts the check (local
-emulators, tests).
+emulators, tests). The bot's token comes from `TEAMS_AUTHORITY_HOST` (default Entra's
+https://login.microsoftonline.com; a sovereign cloud has its own), trusting `TEAMS_CA_BUNDLE` too
+when set (a TLS-inspecting proxy).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class TeamsOptions:
     file_hosts: tuple[str, ...] = DEFAULT_FILE_HOSTS
     check_file_urls: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    authority_host: str = "https://login.microsoftonline.com"
+    ca_bundle: str | None = None
     # How outgoing calls get the bot's token. None: MSAL with the app id, password and tenant.
     token_provider: TokenProviderFactory | None = field(default=None, compare=False)
 
@@ -59,7 +63,7 @@ class TeamsOptions:
     def from_settings(cls, settings: Settings, env: Mapping[str, str] | None = None) -> TeamsOptions | None:
         """The options, or None when Teams is not configured at all. Raises `TeamsConfigError`."""
         e = os.environ if env is None else env
-        if not (settings.teams_app_id or settings.teams_app_password or settings.teams_anonymous):
+        if not settings.teams_configured:
             return None
         options = cls(
             app_id=settings.teams_app_id,
@@ -71,6 +75,8 @@ class TeamsOptions:
             file_hosts=DEFAULT_FILE_HOSTS + tuple(
                 h.strip().lower().lstrip(".") for h in (e.get("TEAMS_FILE_HOSTS") or "").split(",") if h.strip()),
             check_file_urls=not (settings.teams_anonymous or _truthy(e.get("TEAMS_ALLOW_ANY_FILE_URL"))),
+            authority_host=(e.get("TEAMS_AUTHORITY_HOST") or "https://login.microsoftonline.com").rstrip("/"),
+            ca_bundle=e.get("TEAMS_CA_BUNDLE") or None,
         )
         options.validate()
         return options

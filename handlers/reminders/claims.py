@@ -6,8 +6,11 @@ later state change is a compare-and-set UPDATE, so two processes never both thin
 
     claimed (attempts 0) --lease--> claimed (attempts n) --send ok--> sent
                                                           --send failed--> failed --(backoff)--> lease again
+                                                          --permanent failure, or window passed--> failed, no next attempt
     claimed, not finished within `stale_after` (the process died) --> leased again by anyone
     claimed/failed, but no longer wanted (action done, snoozed, superseded) --> skipped
+    waiting (nobody can receive it yet, see waiting.py) --a route appears--> routed (its messages are claimed)
+                                                        --window passed--> expired
 
 The one double-send window: the platform accepted the message and the process died (or lost the
 database) before `mark_sent` committed. After `stale_after` the claim is leased again and the
@@ -19,14 +22,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from handlers.clock import as_utc
+from handlers.core.clock import as_utc
 from handlers.reminders.policy import ReminderPolicy
 from handlers.reminders.routing import Destination
 from storage.models import Notification
@@ -35,14 +37,25 @@ CHUNK = 500
 MAX_KEY = 400
 
 
+def dialect_insert(session: Session, model: type) -> Any:
+    """The database's own INSERT, which has ON CONFLICT (PostgreSQL's or SQLite's)."""
+    # Imported here, not at the top: the engine has already loaded its own dialect, and loading
+    # PostgreSQL's too costs every start on SQLite ~50 ms.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(model)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(model)
+
+
 def insert_ignore(session: Session, model: type, values: dict[str, Any], unique: str, *,
                   returning: str | None = None) -> Any:
     """INSERT … ON CONFLICT DO NOTHING RETURNING …: the inserted row's `returning` column (default
     `unique`), or None when the row existed (another process won)."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     column = getattr(model, returning or unique)
-    stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=[unique]).returning(column)
+    stmt = dialect_insert(session, model).values(**values).on_conflict_do_nothing(index_elements=[unique]).returning(column)
     # Core execution: the ORM's bulk-insert path does not report a skipped row reliably.
     return session.connection().execute(stmt).scalar()
 
@@ -80,6 +93,7 @@ class NewClaim:
     payload: dict[str, Any]
     action_id: int | None = None
     due_on: Any = None
+    party: str | None = None
 
 
 def claim(session: Session, claims: Sequence[NewClaim], now: datetime, worker: str) -> list[int]:
@@ -99,6 +113,7 @@ def claim(session: Session, claims: Sequence[NewClaim], now: datetime, worker: s
             "attempts": 0,
             "claimed_by": worker,
             "claimed_at": at,
+            "party_key": item.party,
         }
         row_id = insert_ignore(session, Notification, values, "key", returning="id")
         if row_id is not None:
@@ -165,13 +180,18 @@ def mark_sent(session: Session, notification_id: int, worker: str, now: datetime
 
 def mark_failed(session: Session, notification_id: int, worker: str, now: datetime, policy: ReminderPolicy,
                 error: str, *, retry_after: float | None = None, permanent: bool = False) -> datetime | None:
-    """Record a failed send; returns when it will be tried again (None: given up)."""
+    """Record a failed send; returns when it will be tried again (None: given up).
+
+    Only a permanent failure, or a message whose window has passed (`window_end`), is given up;
+    everything else is tried again after the platform's Retry-After or the policy's backoff.
+    """
     row = session.get(Notification, notification_id)
     if row is None or row.status != "claimed" or row.claimed_by != worker:
         return None
     at = to_db(now)
     next_at: datetime | None = None
-    if not permanent and row.attempts < policy.max_attempts:
+    if not permanent and at < window_end(row.payload, policy):
+        # However many attempts it took: an hour-long outage or a run of 429s must not lose a message.
         delay = policy.backoff(max(1, row.attempts))
         if retry_after is not None:
             delay = max(timedelta(seconds=retry_after), timedelta(seconds=1))
@@ -181,6 +201,14 @@ def mark_failed(session: Session, notification_id: int, worker: str, now: dateti
     row.error = error[:2000]
     session.flush()
     return next_at
+
+
+def window_end(payload: dict[str, Any] | None, policy: ReminderPolicy) -> datetime:
+    """Until when (naive UTC) a message may still be retried: `retry_window` after its send day."""
+    send_on = (payload or {}).get("send_on")
+    if not send_on:
+        return datetime.max  # no send day recorded: retried until it is superseded or skipped
+    return datetime.combine(date.fromisoformat(send_on), time()) + timedelta(days=1) + policy.retry_window
 
 
 def mark_skipped(session: Session, notification_id: int, reason: str) -> None:

@@ -13,21 +13,22 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
-from handlers import views
-from handlers.action_commands import related_keys
-from handlers.buckets import deadline_bucket, week_end
-from handlers.catalog import t
-from handlers.clock import at_local
-from handlers.context import Context
-from handlers.dates import format_datetime
-from handlers.meeting_refs import concerns, upcoming
+from handlers.actions import views
+from handlers.actions.buckets import deadline_bucket, week_end
+from handlers.actions.commands import related_keys
+from handlers.core.catalog import t
+from handlers.core.clock import at_local
+from handlers.core.context import Context
+from handlers.core.replies import ActionItem, Reply, Section
+from handlers.dates.format import format_datetime
+from handlers.meetings.refs import concerns, upcoming
 from handlers.reminders.claims import notification_key
+from handlers.reminders.coverage import waiting_by_party, waiting_lines
 from handlers.reminders.due import Plan, Planned, Unroutable, drop_claimed
 from handlers.reminders.policy import ReminderPolicy
 from handlers.reminders.routing import Destination, Router
-from handlers.replies import ActionItem, Reply, Section
 from storage import queries
 from storage.models import OPEN_STATUSES, Action, ActionParty, Party
 
@@ -136,25 +137,61 @@ def next_meeting_line(ctx: Context, party: str) -> str:
     return t("reminders.digest.no_meeting")
 
 
-def party_digest(ctx: Context, party: str, policy: ReminderPolicy) -> Reply | None:
-    """The whole digest of `party` as one reply (None when it has no open actions)."""
+def _digest_filters(ctx: Context, party: str, policy: ReminderPolicy) -> dict[str, queries.ActionFilter]:
+    """The party's open actions per digest section (and "later": counted, not listed)."""
     today = ctx.today
+    keys = related_keys(ctx, [party])
+    end = week_end(today)
     horizon = today + timedelta(days=policy.digest_horizon_days)
-    rows = queries.list_actions(ctx.session, queries.ActionFilter(party_keys=related_keys(ctx, [party])))
-    if not rows:
+    flt = queries.ActionFilter(party_keys=keys)
+    return {
+        "overdue": replace(flt, overdue_on=today),
+        "this_week": replace(flt, deadline_after=today - timedelta(days=1), deadline_until=end),
+        "soon": replace(flt, deadline_after=end, deadline_until=horizon),
+        "no_deadline": replace(flt, without_deadline=True),
+        "later": replace(flt, deadline_after=max(end, horizon)),
+    }
+
+
+def _section_counts(ctx: Context, party: str, policy: ReminderPolicy) -> dict[str, int]:
+    """How many of the party's open actions fall in each section, counted in SQL (one statement)."""
+    today = ctx.today
+    end = week_end(today)
+    horizon = today + timedelta(days=policy.digest_horizon_days)
+    groups = {
+        "overdue": Action.deadline < today,
+        "this_week": and_(Action.deadline >= today, Action.deadline <= end),
+        "soon": and_(Action.deadline > end, Action.deadline <= horizon),
+        "no_deadline": Action.deadline.is_(None),
+        "later": Action.deadline > max(end, horizon),
+    }
+    return queries.count_by(ctx.session, queries.ActionFilter(party_keys=related_keys(ctx, [party])), groups)
+
+
+def party_digest(ctx: Context, party: str, policy: ReminderPolicy) -> Reply | None:
+    """The whole digest of `party` as one reply (None when it has no open actions).
+
+    The sections are counted in SQL and only the actions a section lists are loaded (at most
+    `digest_section_max` each, most urgent first), so a digest holds a bounded number of actions
+    whatever the table holds. With `digest_section_max` 0 every open action is listed, and loaded.
+    """
+    counted = _section_counts(ctx, party, policy)
+    later = counted.pop("later")
+    total = later + sum(counted.values())
+    if not total:
         return None
+    limit = policy.digest_section_max
+    filters = _digest_filters(ctx, party, policy)
     grouped: dict[str, list[ActionItem]] = {b: [] for b in BUCKETS}
-    later = 0
-    for action in rows:
-        bucket = bucket_of(action.deadline, today, horizon)
-        if bucket is None:
-            later += 1
-            continue
-        grouped[bucket].append(_shortened(views.item(ctx, action, buttons=False)))
-    counts = {b: len(items) for b, items in grouped.items()}
+    for bucket in BUCKETS:
+        if counted[bucket]:
+            # Most urgent first: the oldest deadline (the longest overdue), then the lowest number.
+            rows = queries.list_actions(ctx.session, filters[bucket], limit=limit or None)
+            grouped[bucket] = [_shortened(views.item(ctx, action, buttons=False)) for action in rows]
+    counts = counted
     label = ctx.resolver.label(party)
     lines = [
-        t("reminders.digest.summary", open=len(rows), overdue=counts["overdue"], this_week=counts["this_week"],
+        t("reminders.digest.summary", open=total, overdue=counts["overdue"], this_week=counts["this_week"],
           soon=counts["soon"], days=policy.digest_horizon_days, none=counts["no_deadline"]),
         next_meeting_line(ctx, party),
     ]
@@ -165,17 +202,25 @@ def party_digest(ctx: Context, party: str, policy: ReminderPolicy) -> Reply | No
         title = (t("reminders.digest.soon", days=policy.digest_horizon_days, count=counts[bucket]) if bucket == "soon"
                  else t(f"reminders.digest.{bucket}", count=counts[bucket]))
         sections.append(Section(title=title, items=grouped[bucket]))
+        if limit and counts[bucket] > limit:
+            command = f"liste {party} forfalt" if bucket == "overdue" else f"liste {party}"
+            sections.append(Section(title="", lines=[t("reminders.digest.more", count=counts[bucket] - limit,
+                                                       command=command)]))
     footer = [t("reminders.digest.footer")]
     if later:
         footer.insert(0, t("reminders.digest.later", count=later, days=policy.digest_horizon_days, party=party))
     return Reply(
-        title=t("reminders.digest.title", party=label, week=today.isocalendar()[1]),
+        title=t("reminders.digest.title", party=label, week=today_week(ctx)),
         lines=lines,
         sections=sections,
         private=False,
-        data={"kind": "digest", "party": party, "week": week_label(today), "counts": {**counts, "later": later},
-              "open": len(rows), "footer": footer},
+        data={"kind": "digest", "party": party, "week": week_label(ctx.today), "counts": {**counts, "later": later},
+              "open": total, "footer": footer},
     )
+
+
+def today_week(ctx: Context) -> int:
+    return ctx.today.isocalendar()[1]
 
 
 # --- the overview for the secretariat ---------------------------------------------------------------
@@ -214,6 +259,10 @@ def overview(ctx: Context, policy: ReminderPolicy, router: Router) -> Reply:
                                       items=[_shortened(views.item(ctx, a, buttons=False)) for a in oldest]))
     elif open_total:
         reply.lines.append(t("reminders.overview.none_overdue"))
+    waiting = waiting_by_party(ctx)
+    if waiting:
+        reply.data["waiting"] = {k: len(v) for k, v in waiting.items()}  # type: ignore[index]
+        reply.sections.append(Section(title=t("reminders.overview.waiting"), lines=waiting_lines(ctx, waiting)))
     router.load(k for k, _, _ in per_party)
     silent = [k for k, _, _ in per_party if not router.routes(k)]
     if silent:
@@ -235,11 +284,14 @@ def digest_parties(ctx: Context, router: Router, only: str | None = None) -> lis
 
 def plan_weekly(ctx: Context, now: datetime, policy: ReminderPolicy, router: Router,
                 overview_destination: Destination | None, *, party: str | None = None,
-                include_overview: bool = True) -> Plan:
+                include_overview: bool = True, only: Sequence[str] | None = None) -> Plan:
+    """The digests of every party (or `party`, or the batch `only` of `digest_parties`), and the overview."""
     today = ctx.today
     week = week_label(today)
     plan = Plan(now=now, in_hours=True, digest_week=week)
-    for key in digest_parties(ctx, router, party):
+    if only is not None:
+        router.load(only)
+    for key in digest_parties(ctx, router, party) if only is None else only:
         reply = party_digest(ctx, key, policy)
         if reply is None:
             continue

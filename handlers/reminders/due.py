@@ -11,25 +11,26 @@ sent: one "forfalt" reminder, not one per missed week.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from handlers.clock import as_utc, at_local, local_date, local_datetime
-from handlers.context import Context
+from handlers.core.clock import as_utc, at_local, local_date, local_datetime
+from handlers.core.context import Context
+from handlers.core.replies import Reply
 from handlers.reminders import messages
 from handlers.reminders.claims import existing, notification_key
 from handlers.reminders.payload import reply_to_json
 from handlers.reminders.policy import ESCALATION, PARTY, ReminderPolicy, Stage, stages_between
 from handlers.reminders.routing import Destination, Route, Router
-from handlers.replies import Reply
 from storage.models import OPEN_STATUSES, Action, Meeting, Notification
 
 CHUNK = 500
 MAX_IN_LIST = 3000
 CONVENER_KINDS = ("national-spring", "national-autumn", "regional-spring", "regional-autumn")
+WAITING_PLATFORM = "none"  # a waiting notification's platform: it has no destination yet
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Planned:
     group: str = ""  # the parts of one digest share a group and are sent in order
     part: int = 1
     parts: int = 1
+    waiting: int | None = None  # the waiting notification this message finally delivers
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -91,10 +93,53 @@ class Planned:
 
 @dataclass(frozen=True)
 class Unroutable:
+    """A message for a party nobody can reach now. It is not consumed: it waits for a route until
+    `until` (recorded as a `waiting` notification under `key`) and the secretariat sees it."""
+
     category: str
     party: str
     action_id: int | None = None
     meeting_id: int | None = None
+    stage: str = ""
+    due_on: date | None = None
+    send_on: date | None = None
+    until: date | None = None
+
+    @property
+    def key(self) -> str | None:
+        """`reminder:12:before-7:2026-12-08:none:au`: the same key family, the party as destination."""
+        if self.category in ("reminder", "escalation") and self.action_id is not None and self.due_on:
+            return notification_key([self.category, self.action_id, self.stage, self.due_on.isoformat()],
+                                    waiting_destination(self.party))
+        if self.category == "convener" and self.meeting_id is not None and self.due_on:
+            return notification_key(["convener", self.meeting_id, self.due_on.isoformat()],
+                                    waiting_destination(self.party))
+        return None
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "stage": self.stage,
+            "party": self.party,
+            "meeting_id": self.meeting_id,
+            "send_on": self.send_on.isoformat() if self.send_on else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
+def waiting_destination(party: str) -> Destination:
+    return Destination(WAITING_PLATFORM, party, "party", party)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A waiting notification still without a recipient after this sweep (for the secretariat)."""
+
+    id: int
+    party: str
+    category: str
+    action_id: int | None
+    until: date | None
 
 
 @dataclass
@@ -104,9 +149,12 @@ class Plan:
     window_start: datetime | None = None
     send_days: list[date] = field(default_factory=list)
     items: list[Planned] = field(default_factory=list)
-    unroutable: list[Unroutable] = field(default_factory=list)
+    unroutable: list[Unroutable] = field(default_factory=list)  # new this sweep: recorded as waiting
     already: int = 0  # derived but claimed before (by this or another process)
     digest_week: str | None = None
+    still_waiting: list[Waiting] = field(default_factory=list)  # waiting from earlier sweeps, still no route
+    routed: dict[int, list[str]] = field(default_factory=dict)  # waiting id → keys of the messages now planned
+    expired: dict[int, str] = field(default_factory=dict)  # waiting id → why it is closed
 
 
 def in_office_hours(now: datetime, ctx_tz: Any, policy: ReminderPolicy) -> bool:
@@ -230,37 +278,95 @@ def plan_reminders(ctx: Context, now: datetime, policy: ReminderPolicy, window_s
     oldest = oldest_open_deadline(ctx)
     deadlines, every_overdue = candidate_deadlines(plan.send_days, policy, oldest)
     actions = _actions(ctx, deadlines, max(plan.send_days) if every_overdue else None)
+    plan_actions(ctx, plan, actions, policy, router, overview)
+    plan_conveners(ctx, plan, now, policy, router)
+    return plan
+
+
+def plan_actions(ctx: Context, plan: Plan, actions: list[Action], policy: ReminderPolicy, router: Router,
+                 overview: Destination | None) -> None:
+    """The stages of `actions` due on `plan.send_days`, in the order of `actions`."""
     router.load({key for action in actions for key in action.party_keys} | {policy.escalate_to})
     for action in actions:
         for stage in latest_stages(action, plan.send_days, policy, ctx.tz):
             _plan_stage(ctx, plan, action, stage, policy, router, overview)
-    plan_conveners(ctx, plan, now, policy, router)
-    drop_claimed(ctx, plan)
-    return plan
+
+
+def due_actions_after(ctx: Context, deadlines: set[date], every_overdue_before: date | None, after_id: int,
+                      limit: int) -> list[Action]:
+    """The next `limit` actions (by id, after `after_id`) that `_actions` would return: one batch of a
+    streamed sweep. One statement per batch, whatever the table holds (plus the two eager loads)."""
+    wanted = sorted(deadlines)
+    matches = []
+    if wanted:
+        matches.append(Action.deadline.in_(wanted))
+    if every_overdue_before is not None:
+        matches.append(Action.deadline < every_overdue_before)
+    if not matches:
+        return []
+    return list(ctx.session.scalars(
+        select(Action)
+        .where(Action.status.in_(list(OPEN_STATUSES)), Action.deadline.is_not(None), or_(*matches),
+               Action.id > after_id)
+        .order_by(Action.id)
+        .limit(limit)
+        .options(selectinload(Action.party_links), selectinload(Action.meeting))
+    ))
 
 
 def _plan_stage(ctx: Context, plan: Plan, action: Action, stage: Stage, policy: ReminderPolicy,
                 router: Router, overview: Destination | None) -> None:
     assert action.deadline is not None
-    party_routes = router.routes_for(action.party_keys)
-    if stage.track == PARTY:
-        routes = party_routes
-        for key in action.party_keys:
-            if not router.routes(key):  # this party would never hear of it: say so (CLI, overview)
-                plan.unroutable.append(Unroutable("reminder", key, action_id=action.id))
-        if not routes:
-            return
-    else:
-        mine = {route.destination for route in party_routes}
-        escalation_routes = router.routes(policy.escalate_to)
-        routes = [route for route in escalation_routes if route.destination not in mine]
-        if not escalation_routes and overview is not None and overview not in mine:
-            routes = [Route(overview, policy.escalate_to, "overview")]
-        if not routes:
-            if not escalation_routes:
-                plan.unroutable.append(Unroutable("escalation", policy.escalate_to, action_id=action.id))
-            return
     category = "escalation" if stage.track == ESCALATION else "reminder"
+    until = waiting_until(action.deadline, stage, policy)
+
+    def waits(party: str) -> None:
+        # Nobody hears of it for this party yet: it waits for a route (and the secretariat sees it).
+        plan.unroutable.append(Unroutable(category, party, action_id=action.id, stage=stage.kind,
+                                          due_on=action.deadline, send_on=stage.send_on, until=until))
+
+    if stage.track == PARTY:
+        routes = router.routes_for(action.party_keys)
+        for key in action.party_keys:
+            if not router.routes(key):
+                waits(key)
+    else:
+        routes = escalation_routes(action, policy, router, overview)
+        if routes is None:
+            waits(policy.escalate_to)
+            return
+    add_stage_items(ctx, plan, action, stage, routes, policy)
+
+
+def waiting_until(deadline: date, stage: Stage, policy: ReminderPolicy) -> date:
+    """The last day a stage nobody could receive may still be delivered: the day before the next
+    stage of its track takes over (at most `catch_up_days` after it was due)."""
+    last = stage.send_on + timedelta(days=policy.catch_up_days)
+    later = [s for s in stages_between(deadline, stage.send_on + timedelta(days=1), last, policy)
+             if s.track == stage.track]
+    if later:
+        return later[0].send_on - timedelta(days=1)
+    return stage.send_on + timedelta(days=max(policy.overdue_every_days, 7) - 1)
+
+
+def escalation_routes(action: Action, policy: ReminderPolicy, router: Router,
+                      overview: Destination | None) -> list[Route] | None:
+    """Where the escalation goes: AU's destinations that did not get the party's reminder, else the
+    overview channel; None when nobody at all can receive it."""
+    mine = {route.destination for route in router.routes_for(action.party_keys)}
+    found = router.routes(policy.escalate_to)
+    if found:
+        return [route for route in found if route.destination not in mine]
+    if overview is not None:
+        return [] if overview in mine else [Route(overview, policy.escalate_to, "overview")]
+    return None
+
+
+def add_stage_items(ctx: Context, plan: Plan, action: Action, stage: Stage, routes: list[Route],
+                    policy: ReminderPolicy, waiting: int | None = None) -> list[str]:
+    assert action.deadline is not None
+    category = "escalation" if stage.track == ESCALATION else "reminder"
+    keys = []
     for route in routes:
         reply = messages.reminder_reply(ctx, action, stage, route, ctx.today, escalate_to=policy.escalate_to)
         plan.items.append(
@@ -275,8 +381,11 @@ def _plan_stage(ctx: Context, plan: Plan, action: Action, stage: Stage, policy: 
                 party=route.party,
                 due_on=action.deadline,
                 via=route.via,
+                waiting=waiting,
             )
         )
+        keys.append(plan.items[-1].key)
+    return keys
 
 
 def convener_party(ctx: Context, meeting: Meeting) -> str | None:
@@ -304,11 +413,10 @@ def plan_conveners(ctx: Context, plan: Plan, now: datetime, policy: ReminderPoli
             .order_by(Meeting.starts_at, Meeting.id)
         )
     )
-    wd = policy.workdays
     due: list[tuple[Meeting, date, str]] = []
     for meeting in meetings:
         day = local_date(meeting.starts_at, ctx.tz)
-        remind_on = wd.on_or_before(day - timedelta(days=policy.convener_days_before))
+        remind_on = remind_on_of(day, policy)
         if send_instant(remind_on, policy, ctx.tz) > now:
             continue
         party = convener_party(ctx, meeting)
@@ -334,30 +442,72 @@ def plan_conveners(ctx: Context, plan: Plan, now: datetime, policy: ReminderPoli
     for meeting, day, party in due:
         routes = router.routes(party)
         if not routes:
-            plan.unroutable.append(Unroutable("convener", party, meeting_id=meeting.id))
+            plan.unroutable.append(Unroutable("convener", party, meeting_id=meeting.id, stage="convener", due_on=day,
+                                              send_on=remind_on_of(day, policy), until=day - timedelta(days=1)))
             continue
-        moved = bool(sent_for.get(meeting.id, set()) - {day.isoformat()})
-        reply = messages.convener_reply(ctx, meeting, party, ctx.today, day, moved=moved)
-        for route in routes:
-            plan.items.append(
-                Planned(
-                    key=notification_key(["convener", meeting.id, day.isoformat()], route.destination),
-                    category="convener",
-                    kind="convener",
-                    destination=route.destination,
-                    reply=reply,
-                    send_on=ctx.today,
-                    meeting_id=meeting.id,
-                    party=party,
-                    due_on=day,
-                    via=route.via,
-                )
+        add_convener_items(ctx, plan, meeting, day, party, routes,
+                           moved=bool(sent_for.get(meeting.id, set()) - {day.isoformat()}))
+
+
+def remind_on_of(day: date, policy: ReminderPolicy) -> date:
+    return policy.workdays.on_or_before(day - timedelta(days=policy.convener_days_before))
+
+
+def add_convener_items(ctx: Context, plan: Plan, meeting: Meeting, day: date, party: str, routes: list[Route], *,
+                       moved: bool, waiting: int | None = None) -> list[str]:
+    reply = messages.convener_reply(ctx, meeting, party, ctx.today, day, moved=moved)
+    keys = []
+    for route in routes:
+        plan.items.append(
+            Planned(
+                key=notification_key(["convener", meeting.id, day.isoformat()], route.destination),
+                category="convener",
+                kind="convener",
+                destination=route.destination,
+                reply=reply,
+                send_on=ctx.today,
+                meeting_id=meeting.id,
+                party=party,
+                due_on=day,
+                via=route.via,
+                waiting=waiting,
             )
+        )
+        keys.append(plan.items[-1].key)
+    return keys
 
 
 def drop_claimed(ctx: Context, plan: Plan) -> None:
     claimed = existing(ctx.session, (item.key for item in plan.items))
     plan.already += sum(1 for item in plan.items if item.key in claimed)
     plan.items = [item for item in plan.items if item.key not in claimed]
+
+
+def drop_sent_today(ctx: Context, plan: Plan) -> None:
+    """One reminder per action and destination per day. After a gap the catch-up (the latest missed
+    stage, worded from today: "frist i dag") goes out at the first sweep of the day; the day's own
+    stage at 09:00 would say the same again under another key, so it is dropped here."""
+    ids = sorted({item.action_id for item in plan.items if item.category == "reminder" and item.action_id})
+    if not ids:
+        return
+    start = as_utc(at_local(ctx.today, time(0, 0), ctx.tz)).replace(tzinfo=None)
+    got: set[tuple[int, str, str]] = set()
+    for first in range(0, len(ids), CHUNK):
+        rows = ctx.session.execute(
+            select(Notification.action_id, Notification.platform, Notification.destination).where(
+                Notification.action_id.in_(ids[first : first + CHUNK]),
+                Notification.kind != "escalation",
+                Notification.status.in_(("claimed", "sent", "failed")),
+                Notification.claimed_at >= start,
+            )
+        )
+        got.update((action_id, platform, address) for action_id, platform, address in rows)
+    kept = []
+    for item in plan.items:
+        if item.category == "reminder" and (item.action_id, item.destination.platform, item.destination.address) in got:
+            plan.already += 1
+            continue
+        kept.append(item)
+    plan.items = kept
 
 

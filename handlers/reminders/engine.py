@@ -9,6 +9,7 @@ Sending itself is the bot's business (`bot.scheduler`): handlers never talk to a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,15 +17,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.clock import DEFAULT_TZ, as_utc, at_local, local_date
-from handlers.context import Actor, Context
-from handlers.reminders import claims, state
-from handlers.reminders.digest import digest_instant, plan_weekly, week_label
-from handlers.reminders.due import Plan, Planned, in_office_hours, plan_reminders
+from handlers.core import command_text
+from handlers.core.clock import DEFAULT_TZ, as_utc, at_local, local_date
+from handlers.core.context import Actor, Context
+from handlers.core.replies import Reply
+from handlers.reminders import claims, coverage, snoozes, state, waiting
+from handlers.reminders.digest import digest_instant, digest_parties, plan_weekly, week_label
+from handlers.reminders.due import (
+    Plan,
+    Planned,
+    drop_claimed,
+    drop_sent_today,
+    in_office_hours,
+    plan_reminders,
+)
 from handlers.reminders.payload import reply_from_json
 from handlers.reminders.policy import ReminderPolicy
 from handlers.reminders.routing import Destination, Router, overview_destination
-from handlers.replies import Reply
 from storage.models import OPEN_STATUSES, Action, Meeting, Notification
 
 ENGINE_ACTOR = Actor("scheduler", "oppfolging", "Oppfølging")
@@ -52,16 +61,28 @@ def window_start(session: Session, now: datetime, policy: ReminderPolicy, tz: Zo
 
 
 def plan_sweep(session: Session, now: datetime, config: EngineConfig) -> Plan:
-    """Reminders, escalations and convener reminders due at `now` and not claimed yet."""
+    """Reminders, escalations and convener reminders due at `now` and not claimed yet, and the waiting
+    ones that can be delivered now."""
     now = as_utc(now)
     if not in_office_hours(now, config.tz, config.policy):
         return Plan(now=now, in_hours=False)
     ctx = context(session, now, config)
     router = Router(session, ctx.resolver, ctx.today)
+    overview = overview_destination(session, config.overview)
     start = window_start(session, now, config.policy, config.tz)
     if start >= now:
-        return Plan(now=now, in_hours=True, window_start=start)
-    return plan_reminders(ctx, now, config.policy, start, router, overview_destination(session, config.overview))
+        plan = Plan(now=now, in_hours=True, window_start=start)
+    else:
+        plan = plan_reminders(ctx, now, config.policy, start, router, overview)
+    waiting.replan(ctx, plan, config.policy, router, overview)
+    snoozes.apply(ctx, plan, config.policy)
+    drop_claimed(ctx, plan)
+    drop_sent_today(ctx, plan)
+    notice = coverage.waiting_notice(ctx, plan, overview)
+    if notice is not None:
+        plan.items.append(notice)
+        drop_claimed(ctx, plan)
+    return plan
 
 
 def digest_due(session: Session, now: datetime, config: EngineConfig) -> bool:
@@ -74,12 +95,34 @@ def digest_due(session: Session, now: datetime, config: EngineConfig) -> bool:
     return instant is not None and now >= instant and state.digest_week(session) != week_label(today)
 
 
-def plan_digest(session: Session, now: datetime, config: EngineConfig, *, party: str | None = None) -> Plan:
-    """The week's digests (and the overview) as of `now`, minus parts already claimed."""
+def plan_digest(session: Session, now: datetime, config: EngineConfig, *, party: str | None = None,
+                only: Sequence[str] | None = None, include_overview: bool = True) -> Plan:
+    """The week's digests (and the overview) as of `now`, minus parts already claimed.
+
+    `only`: just these parties' digests (one batch of `digest_keys`), so that a large digest is
+    planned and claimed a few parties at a time instead of being held in memory as a whole.
+    """
     now = as_utc(now)
     ctx = context(session, now, config)
     router = Router(session, ctx.resolver, ctx.today)
-    return plan_weekly(ctx, now, config.policy, router, overview_destination(session, config.overview), party=party)
+    return plan_weekly(ctx, now, config.policy, router, overview_destination(session, config.overview), party=party,
+                       only=only, include_overview=include_overview)
+
+
+def digest_keys(session: Session, now: datetime, config: EngineConfig, *, party: str | None = None) -> list[str]:
+    """The parties that get a digest this week (or `party`, when it has somewhere to send it)."""
+    ctx = context(session, as_utc(now), config)
+    return digest_parties(ctx, Router(session, ctx.resolver, ctx.today), party)
+
+
+def complete(plan: Plan, platforms: frozenset[str] | set[str], authoritative: bool) -> bool:
+    """Whether this process claimed everything of `plan` there is to claim (see `claim_plan`)."""
+    return authoritative or all(item.destination.platform in platforms for item in plan.items)
+
+
+def finish_digest(session: Session, week: str) -> None:
+    """The week's digest is planned and claimed: later ticks do not plan it again."""
+    state.set_digest_week(session, week)
 
 
 def claim_plan(session: Session, plan: Plan, now: datetime, worker: str, platforms: frozenset[str] | set[str],
@@ -95,12 +138,21 @@ def claim_plan(session: Session, plan: Plan, now: datetime, worker: str, platfor
     for item in plan.items:
         if item.destination.platform in platforms:
             wanted.append(claims.NewClaim(item.key, item.kind, item.destination, item.payload(),
-                                          item.action_id, item.due_on))
+                                          item.action_id, item.due_on, item.party))
     won = _claim_groups(session, wanted, plan.items, now, worker)
-    complete = authoritative or all(item.destination.platform in platforms for item in plan.items)
-    if sweep and complete and plan.window_start is not None:
+    waiting.record(session, plan.unroutable, now, worker)
+    for row_id, reason in plan.expired.items():
+        waiting.close(session, row_id, reason.partition(":")[0], reason)
+    platform_of = {item.key: item.destination.platform for item in plan.items}
+    for row_id, keys in plan.routed.items():
+        # Delivered for good only when every destination's message is claimed (here or before); a
+        # process without some platform's deliverer leaves it waiting for the service.
+        if authoritative or all(platform_of.get(key) in (None, *platforms) for key in keys):
+            waiting.close(session, row_id, "routed", "routed")
+    done = complete(plan, platforms, authoritative)
+    if sweep and done and plan.window_start is not None:
         state.advance_swept_until(session, plan.now)
-    if digest_week and complete:
+    if digest_week and done:
         state.set_digest_week(session, digest_week)
     return won
 
@@ -150,8 +202,10 @@ def prepare(session: Session, notification_id: int, now: datetime, config: Engin
         return reason
     destination = Destination(row.platform, row.destination, payload.get("destination_kind", "channel"),
                               payload.get("destination_label", ""))
-    return Prepared(row.id, row.key, category, destination, reply_from_json(payload["reply"]),
-                    payload.get("group", ""), int(payload.get("part", 1)))
+    # Commands in the texts as this destination's platform takes them (a Teams channel: @Oppfølging …).
+    reply = command_text.reply_for(reply_from_json(payload["reply"]), destination.platform, destination.kind)
+    return Prepared(row.id, row.key, category, destination, reply, payload.get("group", ""),
+                    int(payload.get("part", 1)))
 
 
 def _unwanted(session: Session, row: Notification, category: str, now: datetime, config: EngineConfig) -> str | None:
@@ -164,6 +218,9 @@ def _unwanted(session: Session, row: Notification, category: str, now: datetime,
             return "deadline changed"
         if category == "reminder" and action.snoozed_until and action.snoozed_until > at:
             return "snoozed"
+        if category == "reminder" and snoozes.paused(session, row.action_id, row.platform, row.destination,
+                                                     local_date(now, config.tz), config.policy):
+            return "snoozed here"
         later = session.scalar(
             select(Notification.id).where(
                 Notification.action_id == row.action_id,

@@ -6,37 +6,43 @@ outage still says the truth ("frist i morgen", not the stage's "om 7 dager").
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from handlers import views
-from handlers.catalog import t
-from handlers.context import Context
-from handlers.dates import format_date_long, format_datetime
+from handlers.actions import views
+from handlers.core.catalog import t
+from handlers.core.context import Context
+from handlers.core.replies import Button, Reply, Section
+from handlers.dates.format import format_date_long, format_datetime
 from handlers.reminders.policy import ESCALATION, Stage
-from handlers.reminders.routing import Route
-from handlers.replies import Button, Reply, Section
+from handlers.reminders.routing import Destination, Route
 from storage.models import Action, Meeting
 
 
-def reminder_buttons(action: Action, today: date) -> list[Button]:
-    """Ferdig, Utsett 1 uke, Utsett …, Vis.
+def snooze_command(action_id: int, destination: Destination) -> str:
+    """What a "Minn meg på igjen" button runs (`handlers/reminders/snoozes.py`). The destination the
+    reminder was sent to travels with it: a click in a direct message arrives from the DM's channel,
+    not from the address the reminder was routed to."""
+    return f"minn-igjen {action_id} {destination.platform}:{destination.address}"
 
-    "Utsett 1 uke" moves the deadline a week past the later of today and the current deadline:
-    before the deadline that is the deadline plus a week (a relative "om 1 uke" would pull it
-    *earlier*); once overdue it is a week from the click.
-    """
+
+def reminder_buttons(action: Action, today: date, destination: Destination | None = None) -> list[Button]:
+    """Ferdig; Minn meg på igjen (i morgen / om en uke / velg dato) for this destination only; Ny frist
+    for everyone (the same `utsett` as typed, with its rules and permissions); Vis."""
     assert action.deadline is not None
-    if action.deadline > today:
-        week = action.deadline + timedelta(days=7)
-        postpone = f"utsett {action.id} {week.day:02d}.{week.month:02d}.{week.year}"
-    else:
-        postpone = f"utsett {action.id} om 1 uke"
-    return [
-        Button(t("button.done"), f"ferdig {action.id}", style="primary"),
-        Button(t("reminders.button.postpone_week"), postpone),
-        Button(t("reminders.button.postpone_pick"), f"utsett {action.id}", ask="date", ask_label=t("form.new_deadline")),
+    buttons = [Button(t("button.done"), f"ferdig {action.id}", style="primary")]
+    if destination is not None:
+        again = snooze_command(action.id, destination)
+        buttons += [
+            Button(t("capture.button.again_tomorrow"), f"{again} i morgen"),
+            Button(t("capture.button.again_week"), f"{again} om en uke"),
+            Button(t("capture.button.again_pick"), again, ask="date", ask_label=t("capture.ask.again_date")),
+        ]
+    buttons += [
+        Button(t("capture.button.new_deadline"), f"utsett {action.id}", ask="date",
+               ask_label=t("capture.ask.new_deadline")),
         Button(t("button.show"), f"vis {action.id}"),
     ]
+    return buttons
 
 
 def _title(deadline: date, today: date) -> str:
@@ -64,16 +70,15 @@ def reminder_reply(ctx: Context, action: Action, stage: Stage, route: Route, tod
                if route.via != "overview" else t("reminders.why.overview", party=ctx.resolver.label(escalate_to)))
     else:
         title = _title(action.deadline, today)
-        if route.via == "subscription":
-            why = t("reminders.why.subscription", party=ctx.resolver.label(route.party))
-        else:
-            why = t("reminders.why.member", party=ctx.resolver.label(route.party))
+        why_key = {"subscription": "reminders.why.subscription", "roster": "reminders.why.roster",
+                   "email": "reminders.why.email"}.get(route.via, "reminders.why.member")
+        why = t(why_key, party=ctx.resolver.label(route.party))
     item = views.item(ctx, action, buttons=False)
     return Reply(
         title=title,
         lines=[t("reminders.deadline", date=format_date_long(action.deadline)), t("reminders.responsible", parties=parties)],
         sections=[Section(title="", items=[item]), Section(title="", lines=[why, t("reminders.snooze_hint", id=action.id)])],
-        buttons=reminder_buttons(action, today),
+        buttons=reminder_buttons(action, today, route.destination),
         private=False,
         data={
             "kind": "escalation" if stage.track == ESCALATION else "reminder",

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from handlers.replies import ActionItem, Button, Reply, Section
+from handlers.core.replies import ActionItem, Button, Reply, Section
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:

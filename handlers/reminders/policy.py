@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 
-from handlers.reminders.workdays import Workdays
+from handlers.dates.workdays import Workdays
 
 PARTY = "party"
 ESCALATION = "escalation"
@@ -43,10 +43,16 @@ class ReminderPolicy:
     stale_after: timedelta = timedelta(minutes=10)
     retry_base: timedelta = timedelta(minutes=1)
     retry_max: timedelta = timedelta(hours=1)
-    max_attempts: int = 20
+    # A message that keeps failing for a reason that may pass (an outage, rate limits) is retried,
+    # however often, until this long after its send day; then the next stage or digest has taken over.
+    # Only a permanent failure (channel gone, bot removed) ends it sooner.
+    retry_window: timedelta = timedelta(days=7)
     # Digest parts stay well inside Slack's 50 blocks and Teams' card size.
     digest_max_items: int = 25
     digest_max_chars: int = 9000
+    # Actions listed per digest section (most urgent first); the rest are counted with the list command
+    # that shows them, so a digest's length does not grow with the table. 0: list every action.
+    digest_section_max: int = 10
     overview_oldest: int = 10
     extra_closed_days: tuple[date, ...] = field(default=())
 
@@ -179,6 +185,8 @@ def parse_policy(spec: str | None, base: ReminderPolicy | None = None) -> Remind
             changes["office_start"], changes["office_end"] = _time(start), _time(end)
         elif name == "convener_days":
             changes["convener_days_before"] = int(value)
+        elif name == "digest_section_max":
+            changes["digest_section_max"] = int(value)
         elif name == "digest_horizon":
             changes["digest_horizon_days"] = int(value)
         elif name == "closed":
@@ -188,7 +196,7 @@ def parse_policy(spec: str | None, base: ReminderPolicy | None = None) -> Remind
         else:
             raise ValueError(f"reminder policy: unknown setting {name!r}")
     result = replace(policy, **changes)  # type: ignore[arg-type]
-    if result.overdue_every_days < 0 or result.escalate_after_days < 0:
+    if result.overdue_every_days < 0 or result.escalate_after_days < 0 or result.digest_section_max < 0:
         raise ValueError("reminder policy: day counts must be zero or positive")
     if not (result.office_start <= result.digest_at < result.office_end) or not (
         result.office_start <= result.send_at < result.office_end

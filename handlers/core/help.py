@@ -1,0 +1,32 @@
+"""`/oppfølging hjelp`: what the bot can do, with examples."""
+
+from __future__ import annotations
+
+from handlers.core import command_text
+from handlers.core.catalog import t
+from handlers.core.context import Context
+from handlers.core.registry import COMMANDS, command
+from handlers.core.replies import Reply, Section
+
+
+@command("hjelp", "help", "?", "kommandoer", help_key=None)
+def cmd_help(ctx: Context, args: str) -> Reply:
+    seen: set[str] = set()
+    lines: list[str] = []
+    for entry in COMMANDS.values():
+        if entry.help_key is None or entry.name in seen:
+            continue
+        seen.add(entry.name)
+        lines.append(t(entry.help_key))
+    teams = ctx.actor.platform == command_text.TEAMS
+    if not teams:
+        intro, english = t("help.intro"), t("help.tip_english")
+    else:  # no "/oppfølging" in Teams, where "/" opens Teams' own menu
+        personal = ctx.conversation_kind in command_text.PERSONAL_KINDS
+        intro = t("help.intro_teams_personal" if personal else "help.intro_teams_channel")
+        english = t("help.tip_english_teams")
+    return Reply(
+        title=t("help.title"),
+        lines=[intro],
+        sections=[Section(title=t("help.commands"), lines=lines), Section(title=t("help.tips"), lines=[t("help.tip_dates"), t("help.tip_parties"), english])],
+    )

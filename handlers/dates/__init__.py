@@ -1,0 +1,1 @@
+"""Norwegian deadline expressions: parse one, find one in a sentence, format dates."""

@@ -1,0 +1,1 @@
+"""The parties: resolving what people write into party keys, memberships, ad-hoc groups."""

@@ -1,0 +1,1 @@
+"""What the tests build on but do not test: fake platforms, harnesses, a worker script, sample protocols."""
