@@ -119,10 +119,27 @@ def rows(driver: Any) -> list[int]:
     return [int(r.get_attribute("data-action")) for r in driver.find_elements(By.CSS_SELECTOR, "tr[data-action]")]
 
 
+def navigates(driver: Any, act: Any) -> None:
+    """Do `act` (a key press that submits a form or follows a link) and wait until the next page is loaded.
+
+    Chromium handles the key press, then loads the next page on its own; without this, a lookup can run
+    against the old page. The wait is for the page to change, not a timing of the bot.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    act()
+    wait = WebDriverWait(driver, 30)
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def test_the_page_works_by_keyboard_and_passes_the_accessibility_check(browser: Any, site: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     app, url, _clock, ids = site
     browser.get(f"{url}/oversikt?t={link_for(app, OTHER)}")
@@ -140,26 +157,29 @@ def test_the_page_works_by_keyboard_and_passes_the_accessibility_check(browser: 
     body.send_keys(Keys.TAB)
     assert browser.switch_to.active_element.text == "Hopp til innholdet"
     browser.switch_to.active_element.send_keys(Keys.ENTER)
+    # Following an in-page link moves focus as the browser gets to it; wait for the move, then check it.
+    WebDriverWait(browser, 30).until(lambda d: d.switch_to.active_element.get_attribute("id") == "innhold")
     assert browser.switch_to.active_element.get_attribute("id") == "innhold"
     # Narrow the table by keyboard: choose the party, then Enter in the search field submits the form.
     party = browser.find_element(By.ID, "f-part")
     party.send_keys("KS")
     assert Select(party).first_selected_option.get_attribute("value") == "ks"
     search = browser.find_element(By.ID, "f-q")
-    search.send_keys("fagdager", Keys.ENTER)
+    navigates(browser, lambda: search.send_keys("fagdager", Keys.ENTER))
     assert "part=ks" in browser.current_url and rows(browser) == [ids["ks"]]
     # The overdue checkbox by keyboard (space), with the party reset.
     Select(browser.find_element(By.ID, "f-part")).select_by_value("")
     browser.find_element(By.ID, "f-q").clear()
     checkbox = browser.find_element(By.ID, "f-forfalt")
     checkbox.send_keys(Keys.SPACE)
-    checkbox.send_keys(Keys.ENTER)
+    navigates(browser, lambda: checkbox.send_keys(Keys.ENTER))
     assert "forfalt=1" in browser.current_url and rows(browser) == [ids["au"]]
     shot(browser, "oversikt-filtrert")
     check_accessibility(browser, "oversikt filtrert")
 
     # The action page: history and origin, checked too.
-    browser.find_element(By.LINK_TEXT, "Skrive notat om Missionssatsingen").send_keys(Keys.ENTER)
+    link = browser.find_element(By.LINK_TEXT, "Skrive notat om Missionssatsingen")
+    navigates(browser, lambda: link.send_keys(Keys.ENTER))
     assert browser.find_element(By.TAG_NAME, "h1").text == f"Punkt {ids['au']}"
     assert "Historikk" in browser.page_source
     shot(browser, "punkt")
@@ -173,7 +193,7 @@ def test_ferdig_by_keyboard(browser: Any, site: Any) -> None:
     app, url, _clock, ids = site
     browser.get(f"{url}/oversikt/punkt/{ids['au']}?t={link_for(app, MEMBER)}")
     button = browser.find_element(By.XPATH, "//button[normalize-space()='Marker som ferdig']")
-    button.send_keys(Keys.ENTER)
+    navigates(browser, lambda: button.send_keys(Keys.ENTER))
     status = browser.find_element(By.CSS_SELECTOR, "p.message[role=status]")
     assert status.text == f"Punkt {ids['au']} er markert som ferdig."
     assert "ferdig" in browser.find_element(By.CSS_SELECTOR, "dl.facts").text
@@ -224,7 +244,8 @@ def test_the_meeting_side_panel_adds_an_action_by_keyboard(browser: Any, site: A
     check_accessibility(browser, "møtepanel")
     browser.find_element(By.ID, "n-tekst").send_keys("Sende referatet til partene")
     browser.find_element(By.ID, "n-ansvarlig").send_keys("AU")
-    browser.find_element(By.ID, "n-frist").send_keys("15. desember", Keys.ENTER)
+    deadline = browser.find_element(By.ID, "n-frist")
+    navigates(browser, lambda: deadline.send_keys("15. desember", Keys.ENTER))
     assert "er lagt til møtet" in browser.find_element(By.CSS_SELECTOR, "p.message[role=status]").text
     assert len(rows(browser)) == 4
     shot(browser, "motepanel")
