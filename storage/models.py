@@ -165,15 +165,37 @@ class ActionParty(Base):
     __table_args__ = (
         UniqueConstraint("action_id", "party_id"),
         Index("ix_action_parties_party_action", "party_id", "action_id"),
+        # A party's list groups are range counts and its page is read from the front (0009).
+        Index("ix_action_parties_counts", "party_id", "status", "deadline", "action_id"),
+        Index("ix_action_parties_list_order", "party_id", sql_text("(deadline IS NULL)"), "deadline", "action_id",
+              "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="RESTRICT"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Copies of the action's status and deadline, written by the database's triggers (migration
+    # 0009) and read only by storage/queries.py: the application never sets them.
+    status: Mapped[str | None] = mapped_column(String(20))
+    deadline: Mapped[date | None] = mapped_column(Date)
 
     action: Mapped[Action] = relationship(back_populates="party_links")
     party: Mapped[Party] = relationship(lazy="joined")
+
+
+class ActionTally(Base):
+    """How many actions have each status and deadline day, kept by the database's triggers (0009)
+    so that a list's groups are counted over days, not over actions. Read only."""
+
+    __tablename__ = "action_tally"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # NO_DEADLINE for actions without one
+    n: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+NO_DEADLINE = date(9999, 12, 31)
 
 
 class ActionEvent(Base):

@@ -13,7 +13,16 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import OPEN_STATUSES, Action, ActionEvent, ActionParty, Comment, Party
+from storage.models import (
+    NO_DEADLINE,
+    OPEN_STATUSES,
+    Action,
+    ActionEvent,
+    ActionParty,
+    ActionTally,
+    Comment,
+    Party,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,12 @@ class ActionFilter:
     def ranged(self) -> bool:
         return self.overdue_on is not None or self.deadline_after is not None or self.deadline_until is not None \
             or self.without_deadline
+
+    @property
+    def by_status_and_party_only(self) -> bool:
+        """Only statuses and parties narrow the list: its groups can be counted from the tally or
+        from the parties' links (migration 0009), not from the actions."""
+        return not self.ranged and self.meeting_id is None and self.ids is None
 
 
 def _responsible(flt: ActionFilter) -> Select:  # type: ignore[type-arg]
@@ -87,25 +102,36 @@ def count_by(session: Session, flt: ActionFilter, groups: Mapping[str, ColumnEle
     return {name: int(n or 0) for name, n in zip(groups, row, strict=True)}
 
 
+def _ranges(day: ColumnElement[date], today: date, week_end: date,
+            no_deadline: ColumnElement[bool]) -> dict[str, ColumnElement[bool]]:
+    return {
+        "overdue": day < today,
+        "this_week": and_(day >= today, day <= week_end),
+        "later": day > week_end,
+        "no_deadline": no_deadline,
+    }
+
+
 def bucket_counts(session: Session, flt: ActionFilter, today: date, week_end: date) -> dict[str, int]:
     """How many actions fall in each list group: overdue, this_week, later, no_deadline, closed.
 
-    One statement, never a GROUP BY over a CASE (which sorts every row in a temporary B-tree):
-    without a party, range counts on the (status, deadline) index, which read index entries only;
-    for parties, one pass over just their actions, found through the (party_id, action_id) index.
+    One statement whose cost does not follow the table when only statuses and parties narrow the
+    list: without parties it sums `action_tally` (one row per status and deadline day); with them it
+    range-counts the parties' links, which carry their action's status and deadline. Other filters
+    (a meeting, a deadline range, ids) count the actions themselves on the (status, deadline) index.
     """
-    ranges = {
-        "overdue": Action.deadline < today,
-        "this_week": and_(Action.deadline >= today, Action.deadline <= week_end),
-        "later": Action.deadline > week_end,
-        "no_deadline": Action.deadline.is_(None),
-    }
     open_statuses = [s for s in flt.statuses if s in OPEN_STATUSES]
     closed_statuses = [s for s in flt.statuses if s not in OPEN_STATUSES]
-    names = [*(ranges if open_statuses else ()), *(["closed"] if closed_statuses else [])]
+    names = [*(("overdue", "this_week", "later", "no_deadline") if open_statuses else ()),
+             *(["closed"] if closed_statuses else [])]
     if not names:
         return {}
-    if flt.party_keys is None:
+    if flt.by_status_and_party_only and flt.party_keys is None:
+        row = _tally_counts(session, open_statuses, closed_statuses, today, week_end)
+    elif flt.by_status_and_party_only:
+        row = _link_counts(session, flt, open_statuses, closed_statuses, today, week_end)
+    elif flt.party_keys is None:
+        ranges = _ranges(Action.deadline, today, week_end, Action.deadline.is_(None))
         columns = [
             _filtered(select(func.count()).select_from(Action), replace(flt, statuses=open_statuses))
             .where(condition).scalar_subquery()
@@ -114,24 +140,62 @@ def bucket_counts(session: Session, flt: ActionFilter, today: date, week_end: da
         if closed_statuses:
             columns.append(_filtered(select(func.count()).select_from(Action),
                                      replace(flt, statuses=closed_statuses)).scalar_subquery())
-        row = session.execute(select(*columns)).one()
+        row = tuple(session.execute(select(*columns)).one())
     else:
         is_open = Action.status.in_(list(OPEN_STATUSES))
+        ranges = _ranges(Action.deadline, today, week_end, Action.deadline.is_(None))
         groups = {name: and_(is_open, condition) for name, condition in ranges.items()} if open_statuses else {}
         if closed_statuses:
             groups["closed"] = ~is_open
         row = tuple(count_by(session, flt, groups).values())
-    return {name: int(n) for name, n in zip(names, row, strict=True) if n}
+    return {name: int(n or 0) for name, n in zip(names, row, strict=True) if n}
+
+
+def _tally_counts(session: Session, open_statuses: list[str], closed_statuses: list[str],
+                  today: date, week_end: date) -> tuple[int, ...]:
+    day = ActionTally.day
+    ranges = _ranges(day, today, week_end, day == NO_DEADLINE)
+    ranges["later"] = and_(day > week_end, day < NO_DEADLINE)
+    columns = [func.sum(ActionTally.n).filter(and_(ActionTally.status.in_(open_statuses), condition))
+               for condition in (ranges.values() if open_statuses else ())]
+    if closed_statuses:
+        columns.append(func.sum(ActionTally.n).filter(ActionTally.status.in_(closed_statuses)))
+    return tuple(session.execute(select(*columns)).one())
+
+
+def _link_counts(session: Session, flt: ActionFilter, open_statuses: list[str], closed_statuses: list[str],
+                 today: date, week_end: date) -> tuple[int, ...]:
+    """One range count per group over the parties' links (`ix_action_parties_counts`, index entries
+    only). An action two of the parties share is counted once."""
+    assert flt.party_keys is not None
+    keys = list(flt.party_keys)
+    counted = func.count(ActionParty.action_id.distinct()) if len(keys) > 1 else func.count()
+    parties = select(Party.id).where(Party.key.in_(keys))
+
+    def count(statuses: list[str], condition: ColumnElement[bool] | None = None) -> Select:  # type: ignore[type-arg]
+        stmt = select(counted).select_from(ActionParty).where(
+            ActionParty.party_id.in_(parties), ActionParty.status.in_(statuses))
+        return stmt if condition is None else stmt.where(condition)
+
+    ranges = _ranges(ActionParty.deadline, today, week_end, ActionParty.deadline.is_(None))
+    columns = [count(open_statuses, condition).scalar_subquery()
+               for condition in (ranges.values() if open_statuses else ())]
+    if closed_statuses:
+        columns.append(count(closed_statuses).scalar_subquery())
+    return tuple(session.execute(select(*columns)).one())
 
 
 def list_actions(session: Session, flt: ActionFilter, *, offset: int = 0, limit: int | None = None) -> list[Action]:
     """Open before closed; then by deadline (none last), then id.
 
-    A page (`limit`) of open actions is read in index order (`ix_actions_list_order`), so it costs
-    one page whatever the table holds; a whole list, or one that mixes closed actions, is sorted.
+    A page (`limit`) of open actions is read in index order (`ix_actions_list_order`, or for one
+    party `ix_action_parties_list_order`), so it costs one page whatever the table holds; a whole
+    list, or one that mixes closed actions, is sorted.
     """
     only_open = all(s in OPEN_STATUSES for s in flt.statuses)
     paged = limit is not None and only_open
+    if paged and flt.by_status_and_party_only and flt.party_keys is not None and len(flt.party_keys) == 1:
+        return _party_page(session, flt, offset, limit or 0)
     # A page of one deadline range (a digest section) is found through the (status, deadline)
     # index instead: walking the list order would first pass every earlier deadline.
     walk_order = paged and not flt.ranged and session.get_bind().dialect.name == "sqlite"
@@ -149,6 +213,30 @@ def list_actions(session: Session, flt: ActionFilter, *, offset: int = 0, limit:
         stmt = stmt.offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def _party_page(session: Session, flt: ActionFilter, offset: int, limit: int) -> list[Action]:
+    """One page of one party's open actions, read from the front of its links in list order (the
+    links carry their action's status and deadline), then those actions."""
+    assert flt.party_keys is not None
+    # `status || ''` on SQLite as in list_actions: it would otherwise range over the counting index
+    # (party, status, deadline) and sort the party's every link.
+    status = ActionParty.status.concat("") if session.get_bind().dialect.name == "sqlite" else ActionParty.status
+    page = (
+        select(ActionParty.action_id)
+        .where(ActionParty.party_id == select(Party.id).where(Party.key == flt.party_keys[0]).scalar_subquery(),
+               status.in_(list(flt.statuses)))
+        .order_by(ActionParty.deadline.is_(None), ActionParty.deadline, ActionParty.action_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    stmt = (
+        select(Action)
+        .where(Action.id.in_(page.scalar_subquery()))
+        .order_by(Action.deadline.is_(None), Action.deadline, Action.id)
+        .options(selectinload(Action.party_links), selectinload(Action.meeting))
+    )
     return list(session.scalars(stmt))
 
 

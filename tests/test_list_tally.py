@@ -1,0 +1,127 @@
+"""The counts a list shows come from `action_tally` and from the status and deadline each party
+link repeats (migration 0009). The database's triggers keep both in step with `actions`, whatever
+writes it: chat commands, a bulk insert, a hand-typed statement. Checked against a plain count of
+the actions after every kind of change, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, select, text, update
+
+from handlers.actions.buckets import week_end
+from storage import queries
+from storage.db import transaction
+from storage.models import NO_DEADLINE, Action, ActionParty, ActionTally, Party
+
+TODAY = date(2026, 11, 23)
+ALL = ("open", "in_progress", "done", "cancelled")
+
+
+def assert_in_step(app) -> None:  # type: ignore[no-untyped-def]
+    with app.sessions() as session:
+        expected = {
+            (status, day or NO_DEADLINE): n
+            for status, day, n in session.execute(
+                select(Action.status, Action.deadline, func.count()).group_by(Action.status, Action.deadline))
+        }
+        tally = {(status, day): n for status, day, n in session.execute(
+            select(ActionTally.status, ActionTally.day, ActionTally.n)) if n}
+        assert tally == expected
+        assert all(n >= 0 for n in session.scalars(select(ActionTally.n)))
+        stale = session.execute(
+            select(ActionParty.id).join(Action, Action.id == ActionParty.action_id).where(
+                (ActionParty.status != Action.status) | ActionParty.status.is_(None)
+                | ((ActionParty.deadline != Action.deadline) & Action.deadline.is_not(None))
+                | (ActionParty.deadline.is_(None) != Action.deadline.is_(None)))
+        ).all()
+        assert stale == []
+
+
+def plain_counts(app, keys: list[str] | None, statuses: tuple[str, ...]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The groups counted by hand from every action, as the list would show them."""
+    counts: dict[str, int] = {}
+    with app.sessions() as session:
+        for action in session.scalars(select(Action)):
+            if action.status not in statuses or (keys and not set(keys) & set(action.party_keys)):
+                continue
+            if action.status not in ("open", "in_progress"):
+                bucket = "closed"
+            elif action.deadline is None:
+                bucket = "no_deadline"
+            elif action.deadline < TODAY:
+                bucket = "overdue"
+            elif action.deadline <= week_end(TODAY):
+                bucket = "this_week"
+            else:
+                bucket = "later"
+            counts[bucket] = counts.get(bucket, 0) + 1
+    return counts
+
+
+def assert_counts_match(app) -> None:  # type: ignore[no-untyped-def]
+    with app.sessions() as session:
+        for keys in (None, ["au"], ["au", "kdd"], ["vestland"]):
+            for statuses in (("open", "in_progress"), ALL, ("in_progress",), ("done",)):
+                flt = queries.ActionFilter(statuses=statuses, party_keys=keys)
+                assert queries.bucket_counts(session, flt, TODAY, week_end(TODAY)) == \
+                    plain_counts(app, keys, statuses), (keys, statuses)
+
+
+def test_the_tally_and_the_links_follow_every_change(bot) -> None:  # type: ignore[no-untyped-def]
+    ids = []
+    for text_ in ("/oppfølging ny AU: Skrive brev innen 20. november",
+                  "/oppfølging ny AU og KDD: Felles notat innen 26. november",
+                  "/oppfølging ny Vestland: Rapport innen 15. januar 2027",
+                  "/oppfølging ny KDD: Avklare rammer"):
+        reply = bot.say(text_)
+        assert not reply.error, bot.text(reply)
+        ids.append(reply.data["action"]["id"])
+    assert_in_step(bot.app)
+    assert_counts_match(bot.app)
+
+    for command in (f"/oppfølging påbegynt {ids[0]}", f"/oppfølging ferdig {ids[1]}",
+                    f"/oppfølging frist {ids[2]} 24. november", f"/oppfølging frist {ids[3]} 1. desember",
+                    f"/oppfølging ansvar {ids[0]} Vestland", f"/oppfølging avbryt {ids[2]}",
+                    f"/oppfølging gjenåpne {ids[1]}"):
+        reply = bot.say(command)
+        assert not reply.error, (command, bot.text(reply))
+        assert_in_step(bot.app)
+    assert_counts_match(bot.app)
+
+
+def test_bulk_and_hand_typed_writes_are_followed(app) -> None:  # type: ignore[no-untyped-def]
+    now = datetime(2026, 11, 1)
+    with transaction(app.sessions) as session:
+        parties = {key: pid for key, pid in session.execute(select(Party.key, Party.id))}
+        start = (session.scalar(select(func.max(Action.id))) or 0) + 1
+        rows = [{"id": start + i, "text": f"Sak {i}", "status": ALL[i % 4],
+                 "deadline": None if i % 5 == 0 else date(2026, 11, 1 + i % 28), "deadline_text": "",
+                 "source": "import", "created_at": now, "updated_at": now} for i in range(60)]
+        session.execute(insert(Action), rows)
+        session.execute(insert(ActionParty), [
+            {"action_id": start + i, "party_id": parties[("au", "kdd", "vestland")[i % 3]], "position": 0}
+            for i in range(60)])
+        session.execute(insert(ActionParty), [
+            {"action_id": start + i, "party_id": parties["kdd"], "position": 1} for i in range(0, 60, 3)])
+    assert_in_step(app)
+    assert_counts_match(app)
+    with transaction(app.sessions) as session:
+        session.execute(update(Action).where(Action.id < start + 20).values(status="done"))
+        session.execute(update(Action).where(Action.id >= start + 40).values(deadline=None))
+        session.execute(text("UPDATE actions SET deadline = :d WHERE id % 7 = 0"), {"d": date(2026, 11, 25)})
+        session.execute(update(Action).where(Action.id == start + 30).values(text="Bare teksten"))
+    assert_in_step(app)
+    assert_counts_match(app)
+
+
+def test_a_rolled_back_change_leaves_the_tally_as_it_was(app) -> None:  # type: ignore[no-untyped-def]
+    with transaction(app.sessions) as session:
+        session.add(Action(text="Sak", status="open", deadline=date(2026, 12, 1), deadline_text="",
+                           source="import", created_at=datetime(2026, 11, 1), updated_at=datetime(2026, 11, 1)))
+    with app.sessions() as session:
+        before = list(session.execute(select(ActionTally.status, ActionTally.day, ActionTally.n)))
+        session.execute(update(Action).values(status="done"))
+        session.rollback()
+        assert list(session.execute(select(ActionTally.status, ActionTally.day, ActionTally.n))) == before
+    assert_in_step(app)
