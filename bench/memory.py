@@ -5,6 +5,10 @@ route to trigger a digest inside it). Measured: right after start-up (idle), aft
 (signed Slack commands: lists, `mine`, `vis`, new actions), and the peak while it plans, claims and
 sends a weekly digest to 20 subscribed channels (fake Slack without delay, so the digest is as
 dense as it can be). RSS is sampled every 20 ms with psutil.
+
+Two configurations: Slack alone, and Slack with Teams (a Teams app id, tenant and password set,
+so that `serve` also loads the Microsoft 365 Agents SDK and answers on /api/messages). The
+reminders go to Slack channels in both; Teams only adds what it keeps in memory.
 """
 
 from __future__ import annotations
@@ -30,10 +34,15 @@ CHANNELS = 5  # 20 with --large
 DUE_TODAY = 1000  # actions whose reminder goes out in the measured sweep
 
 
-def start_probe(url: str, api_url: str) -> Process:
+# Made-up identifiers: Teams is set up but never reached (no Teams traffic in this benchmark).
+TEAMS_ENV = {"TEAMS_APP_ID": "00000000-0000-4000-8000-00000000b0b0", "TEAMS_TENANT_ID":
+             "00000000-0000-4000-8000-00000000ten0", "TEAMS_APP_PASSWORD": "bench-not-a-secret"}
+
+
+def start_probe(url: str, api_url: str, teams: bool = False) -> Process:
     port = free_port()
-    return Process("probe", [sys.executable, "-m", "bench.serve_probe", str(port)], service_env(url, api_url),
-                   port, health="/healthz")
+    env = service_env(url, api_url, **(TEAMS_ENV if teams else {}))
+    return Process("probe", [sys.executable, "-m", "bench.serve_probe", str(port)], env, port, health="/healthz")
 
 
 async def sample_while(proc: Process, work: asyncio.Future) -> float:  # type: ignore[type-arg]
@@ -44,7 +53,7 @@ async def sample_while(proc: Process, work: asyncio.Future) -> float:  # type: i
     return max(peak, proc.rss_mib())
 
 
-async def measure(url: str, channels: int = CHANNELS) -> dict[str, float]:
+async def measure(url: str, channels: int = CHANNELS, teams: bool = False) -> dict[str, float]:
     engine = seed_engine(url, ACTIONS, due_today=DUE_TODAY)
     ids = open_action_ids(engine)
     engine.dispose()
@@ -59,7 +68,7 @@ async def measure(url: str, channels: int = CHANNELS) -> dict[str, float]:
     setup.close()
     fake = FakeSlack()
     runner = await fake.start()
-    proc = await asyncio.to_thread(start_probe, url, fake.url)
+    proc = await asyncio.to_thread(start_probe, url, fake.url, teams)
     result: dict[str, float] = {}
     try:
         await asyncio.sleep(1.0)
@@ -105,12 +114,14 @@ async def measure(url: str, channels: int = CHANNELS) -> dict[str, float]:
 def run(large: bool = False) -> str:
     rows = []
     channels = 20 if large else CHANNELS
-    for backend in backends() if large else ["sqlite"]:
-        log(f"memory: {backend}, {ACTIONS} actions")
+    configurations = [(b, t) for b in (backends() if large else ["sqlite"]) for t in (False, True)]
+    for backend, teams in configurations:
+        log(f"memory: {backend}, {ACTIONS} actions, {'Slack and Teams' if teams else 'Slack'}")
         with database(backend, label="mem") as url:
-            r = asyncio.run(measure(url, channels))
-        rows.append([backend, f"{r['idle']:.0f}", f"{r['chat_peak']:.0f}", f"{r['after_chat']:.0f}",
-                     f"{r['sweep_peak']:.0f}", f"{int(r['sweep_messages'])} in {r['sweep_seconds']:.0f} s",
+            r = asyncio.run(measure(url, channels, teams))
+        rows.append([backend, "Slack and Teams" if teams else "Slack", f"{r['idle']:.0f}", f"{r['chat_peak']:.0f}",
+                     f"{r['after_chat']:.0f}", f"{r['sweep_peak']:.0f}",
+                     f"{int(r['sweep_messages'])} in {r['sweep_seconds']:.0f} s",
                      f"{r['digest_peak']:.0f}", f"{r['after_digest']:.0f}",
                      f"{int(r['digest_messages'])} in {r['digest_seconds']:.0f} s",
                      f"{max(r['idle'], r['chat_peak'], r['sweep_peak'], r['digest_peak']):.0f}"])
@@ -119,9 +130,10 @@ def run(large: bool = False) -> str:
         f"at once (lists, `mine`, `vis`, `ny`, button clicks). *digest*: the weekly digest to {channels} channels",
         "(at most 10 actions listed per section, the rest counted), sent to a fake Slack without delay.",
         f"*sweep*: the reminder sweep of a Monday 09:00 with {DUE_TODAY} actions due that day (planned, claimed",
-        "and sent inside the service)." + ("" if large else " PostgreSQL, and 20 channels, with `--large`."),
+        "and sent inside the service). *serves*: Slack alone, or Slack and Teams (the Agents SDK loaded)."
+        + ("" if large else " PostgreSQL, and 20 channels, with `--large`."),
         "",
-        table(["backend", "idle", "chat peak", "after chat", "sweep peak", "sweep messages", "digest peak",
+        table(["backend", "serves", "idle", "chat peak", "after chat", "sweep peak", "sweep messages", "digest peak",
                "after digest", "digest messages", "peak of the run"], rows),
     ]
     return "\n".join(out)

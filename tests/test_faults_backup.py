@@ -25,7 +25,7 @@ from bot.app import App
 from bot.config import Settings
 from handlers.core.context import Actor
 from storage.db import current_revision, head_revision, make_engine
-from storage.models import Action, ActionEvent, ActionParty
+from storage.models import Action, ActionEvent, ActionParty, ActionTally
 from tests.conftest import NOW, ROOT
 
 
@@ -36,14 +36,16 @@ def cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
 
 
 def complete(url: str) -> tuple[int, bool]:
-    """(actions, whether every action has its parties and its 'created' event)."""
+    """(actions, whether every action has its parties and its 'created' event, and the lists'
+    tally counts each action once)."""
     engine = create_engine(url)
     with engine.connect() as conn:
         n = conn.execute(select(func.count()).select_from(Action)).scalar() or 0
         with_parties = conn.execute(select(func.count(func.distinct(ActionParty.action_id)))).scalar()
         created = conn.execute(select(func.count()).select_from(ActionEvent).where(ActionEvent.kind == "created")).scalar()
+        tallied = conn.execute(select(func.sum(ActionTally.n))).scalar() or 0
     engine.dispose()
-    return n, with_parties == n == created
+    return n, with_parties == n == created == tallied
 
 
 def test_sqlite_backup_while_the_bot_writes_is_consistent(tmp_path: Path, sqlite_url: str) -> None:
@@ -110,6 +112,8 @@ def test_postgresql_dump_and_restore_as_documented(tmp_path: Path, request: pyte
             with engine.connect() as conn:
                 assert conn.execute(select(Action.text).order_by(Action.id)).scalars().all() == [
                     f"Punkt {n}" for n in range(5)]
+                # The data is loaded before the triggers are made: every action is counted once.
+                assert conn.execute(select(func.sum(ActionTally.n))).scalar() == 5
                 with pytest.raises(DBAPIError, match="not allowed"):
                     conn.execute(text("DELETE FROM actions"))
         finally:
