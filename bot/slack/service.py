@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import delivery, health, logformat
 from bot.app import App
 from bot.slack import listeners, payload_shapes, shortcuts
+from bot.slack.ack_gate import AckGate
 from bot.slack.client import Sleep, web_client
 from bot.slack.delivery import SlackDeliverer
 from bot.slack.listeners import ACKED, REPLAY_CHECK
@@ -91,6 +92,8 @@ class SlackService:
         # Handler threads at once. With the GIL more threads add no throughput, only more
         # competition with the event loop that acknowledges the next requests of a burst.
         self.handler_slots = asyncio.Semaphore(HANDLER_SLOTS)
+        # ...and none starts while requests of the same burst still wait for their acknowledgement.
+        self.ack_gate = AckGate()
         self._socket_task: asyncio.Task[None] | None = None
         # First of all: every line logged while Slack's request is handled (HTTP or Socket Mode) names it.
         self.bolt.use(_bind_request_id)
@@ -117,6 +120,9 @@ class SlackService:
             ctx.request_key = request_key
             ctx.platform_parties = tuple(parties)
 
+        acked = ACKED.get(None)
+        if acked is None or acked.done():  # work before its own ack (a modal's errors) must not wait
+            await self.ack_gate.quiet()
         async with self.handler_slots:
             return await asyncio.to_thread(self.app.handle, text, actor, configure=configure, run=run)
 
@@ -150,7 +156,8 @@ class SlackService:
         acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         tokens = REPLAY_CHECK.set(check), ACKED.set(acked)
         try:
-            return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+            with self.ack_gate.acknowledging():
+                return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
         finally:
             REPLAY_CHECK.reset(tokens[0])
             ACKED.reset(tokens[1])
@@ -160,6 +167,7 @@ class SlackService:
     async def _replayed(self, signature: str) -> bool:
         """Whether this signature was seen before, by this replica or another (the database decides)."""
         try:
+            await self.ack_gate.quiet()
             return await asyncio.to_thread(_seen_before, self.app, signature)
         except Exception as exc:  # database down: let the request on, it gets "temporarily unavailable"
             log.warning("could not check the Slack request for a replay: %s", exc.__class__.__name__)
