@@ -36,7 +36,7 @@ DUE_TODAY = 1000  # actions whose reminder goes out in the measured sweep
 
 # Made-up identifiers: Teams is set up but never reached (no Teams traffic in this benchmark).
 TEAMS_ENV = {"TEAMS_APP_ID": "00000000-0000-4000-8000-00000000b0b0", "TEAMS_TENANT_ID":
-             "00000000-0000-4000-8000-00000000ten0", "TEAMS_APP_PASSWORD": "bench-not-a-secret"}
+             "00000000-0000-4000-8000-0000000000aa", "TEAMS_APP_PASSWORD": "bench-not-a-secret"}
 
 
 def start_probe(url: str, api_url: str, teams: bool = False) -> Process:
