@@ -92,16 +92,40 @@ def run(large: bool = False) -> str:
         "`before_cursor_execute` event; it does not grow with the table.",
         "",
     ]
+    medians: dict[tuple[str, int, str], str] = {}
     for backend in backends():
         for n in sizes(large):
             log(f"use cases: {backend}, {n} actions")
             with database(backend, label="uc") as url:
                 rows = measure(url, n)
+            medians.update({(backend, n, str(row[0])): str(row[1]) for row in rows})
             out.append(f"**{backend}, {count(n)} actions** (times in ms)")
             out.append("")
             out.append(table(["command", "median", "p99", "queries"], rows))
             out.append("")
+    out.extend(growth(medians, sizes(large)))
     return "\n".join(out)
+
+
+LISTS = ("liste", "liste AU", "mine")
+
+
+def growth(medians: dict[tuple[str, int, str], str], ns: list[int]) -> list[str]:
+    """The lists at the largest size against 10 000 actions (issue 19: at most 1.5×)."""
+    small, large = 10_000, max(ns)
+    if large <= small:
+        return []
+    rows = []
+    for backend in sorted({b for b, _, _ in medians}, key=lambda b: b != "sqlite"):
+        for name in LISTS:
+            base, measured = medians.get((backend, small, name)), medians.get((backend, large, name))
+            try:
+                ratio = float(measured or "") / float(base or "")
+            except (ValueError, ZeroDivisionError):  # not measured ("–")
+                continue
+            rows.append([backend, name, base, measured, f"{ratio:.2f}×"])
+    return [f"**Lists at {count(large)} actions against {count(small)}** (medians from the tables above, ms;",
+            "goal: at most 1.5×)", "", table(["backend", "command", count(small), count(large), "ratio"], rows), ""]
 
 
 if __name__ == "__main__":
