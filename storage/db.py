@@ -6,8 +6,8 @@ writes, foreign keys on); PostgreSQL is used when several replicas share a datab
 
 from __future__ import annotations
 
-import ast
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -118,36 +118,36 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
+# `revision = "0009"` / `down_revision = "0008"` (or None) at the start of a line, as Alembic writes them.
+_REVISION_LINE = re.compile(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:(None)|["']([^"']+)["'])\s*(?:#.*)?$""",
+                            re.MULTILINE)
+
+
 @cache
 def head_revision() -> str | None:
     """The newest migration, read from the version files without loading Alembic.
 
-    None when that is not one clear head (then callers let Alembic decide). Used so that a start
-    on an up-to-date database skips Alembic altogether (~0.2 s of every `oppfolging` command).
+    None when that is not one clear head, or a file says it in another way than one plain line each
+    (then callers let Alembic decide). Used so that a start on an up-to-date database skips Alembic
+    altogether (~0.2 s of every `oppfolging` command). The lines are matched rather than the files
+    parsed: parsing every migration was another 10–40 ms of every command.
     """
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError):
+            source = path.read_text(encoding="utf-8")
+        except OSError:
             return None
-        values: dict[str, object] = {}
-        for node in tree.body:
-            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
-                node.target if isinstance(node, ast.AnnAssign) else None)
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and node.value is not None:
-                try:
-                    values[target.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    return None
-        revision, down = values.get("revision"), values.get("down_revision")
-        if not isinstance(revision, str):
+        values: dict[str, list[str | None]] = {}
+        for match in _REVISION_LINE.finditer(source):
+            values.setdefault(match.group(1), []).append(None if match.group(2) else match.group(3))
+        revision, down = values.get("revision", []), values.get("down_revision", [])
+        if len(revision) != 1 or len(down) != 1 or revision[0] is None:
             return None
-        revisions.add(revision)
-        for parent in (down if isinstance(down, tuple | list) else (down,)):
-            if isinstance(parent, str):
-                parents.add(parent)
+        revisions.add(revision[0])
+        if down[0] is not None:
+            parents.add(down[0])
     heads = revisions - parents
     return heads.pop() if len(heads) == 1 else None
 

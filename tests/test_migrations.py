@@ -25,6 +25,13 @@ def test_single_head() -> None:
     assert len(_heads()) == 1
 
 
+def test_the_quick_head_check_agrees_with_alembic() -> None:
+    """`head_revision` reads the version files' lines instead of loading Alembic (start-up)."""
+    from storage.db import head_revision
+
+    assert head_revision() == _heads()[0]
+
+
 def test_empty_database_upgrades_to_models(db_url: str) -> None:
     engine = make_engine(db_url)
     # db_url is already migrated; go all the way down and up again to prove both directions.
