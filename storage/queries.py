@@ -6,7 +6,7 @@ sorts and counts, Python only formats one page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -98,6 +98,28 @@ def count_by(session: Session, flt: ActionFilter, groups: Mapping[str, ColumnEle
     sqlite = flt.party_keys is not None and session.get_bind().dialect.name == "sqlite"
     stmt = _filtered(select(*(func.count().filter(c) for c in groups.values())).select_from(Action), flt,
                      parties="in", status=Action.status.concat("") if sqlite else None)
+    row = session.execute(stmt).one()
+    return {name: int(n or 0) for name, n in zip(groups, row, strict=True)}
+
+
+def count_deadlines(session: Session, flt: ActionFilter,
+                    groups_of: Callable[[ColumnElement[date]], Mapping[str, ColumnElement[bool]]]) -> dict[str, int]:
+    """How many of the filtered actions meet each condition on their deadline, in one statement.
+
+    `groups_of` builds the conditions from a deadline column. Only statuses and parties narrowing
+    the list: the conditions are applied to the parties' links (which carry their action's status
+    and deadline), so a party's count reads its own index entries, not its actions. Otherwise
+    `count_by` over the actions.
+    """
+    if not (flt.by_status_and_party_only and flt.party_keys is not None):
+        return count_by(session, flt, groups_of(Action.deadline))
+    keys = list(flt.party_keys)
+    groups = groups_of(ActionParty.deadline)
+    counted = (lambda c: func.count(ActionParty.action_id.distinct()).filter(c)) if len(keys) > 1 \
+        else (lambda c: func.count().filter(c))
+    stmt = select(*(counted(c) for c in groups.values())).select_from(ActionParty).where(
+        ActionParty.party_id.in_(select(Party.id).where(Party.key.in_(keys))),
+        ActionParty.status.in_(list(flt.statuses)))
     row = session.execute(stmt).one()
     return {name: int(n or 0) for name, n in zip(groups, row, strict=True)}
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from handlers.actions import views
 from handlers.actions.buckets import deadline_bucket, week_end
@@ -30,7 +30,7 @@ from handlers.reminders.due import Plan, Planned, Unroutable, drop_claimed
 from handlers.reminders.policy import ReminderPolicy
 from handlers.reminders.routing import Destination, Router
 from storage import queries
-from storage.models import OPEN_STATUSES, Action, ActionParty, Party
+from storage.models import OPEN_STATUSES, ActionParty, Party
 
 MAX_ITEM_TEXT = 280
 BUCKETS = ("overdue", "this_week", "soon", "no_deadline")
@@ -158,14 +158,16 @@ def _section_counts(ctx: Context, party: str, policy: ReminderPolicy) -> dict[st
     today = ctx.today
     end = week_end(today)
     horizon = today + timedelta(days=policy.digest_horizon_days)
-    groups = {
-        "overdue": Action.deadline < today,
-        "this_week": and_(Action.deadline >= today, Action.deadline <= end),
-        "soon": and_(Action.deadline > end, Action.deadline <= horizon),
-        "no_deadline": Action.deadline.is_(None),
-        "later": Action.deadline > max(end, horizon),
-    }
-    return queries.count_by(ctx.session, queries.ActionFilter(party_keys=related_keys(ctx, [party])), groups)
+    def groups(deadline: ColumnElement[date]) -> dict[str, ColumnElement[bool]]:
+        return {
+            "overdue": deadline < today,
+            "this_week": and_(deadline >= today, deadline <= end),
+            "soon": and_(deadline > end, deadline <= horizon),
+            "no_deadline": deadline.is_(None),
+            "later": deadline > max(end, horizon),
+        }
+
+    return queries.count_deadlines(ctx.session, queries.ActionFilter(party_keys=related_keys(ctx, [party])), groups)
 
 
 def party_digest(ctx: Context, party: str, policy: ReminderPolicy) -> Reply | None:
@@ -228,12 +230,12 @@ def today_week(ctx: Context) -> int:
 
 def overview(ctx: Context, policy: ReminderPolicy, router: Router) -> Reply:
     today = ctx.today
-    overdue_case = case((Action.deadline < today, 1), else_=0)
+    # The links carry their action's status and deadline (migration 0009): no action is read.
+    overdue_case = case((ActionParty.deadline < today, 1), else_=0)
     rows = ctx.session.execute(
-        select(Party.key, func.count(Action.id), func.sum(overdue_case))
+        select(Party.key, func.count(ActionParty.action_id), func.sum(overdue_case))
         .join(ActionParty, ActionParty.party_id == Party.id)
-        .join(Action, Action.id == ActionParty.action_id)
-        .where(Action.status.in_(list(OPEN_STATUSES)))
+        .where(ActionParty.status.in_(list(OPEN_STATUSES)))
         .group_by(Party.key)
     ).all()
     per_party = sorted(((key, int(n), int(late or 0)) for key, n, late in rows), key=lambda r: (-r[2], -r[1], r[0]))
