@@ -12,6 +12,7 @@ from handlers.actions.commands import PAGE_SIZE
 from storage import queries
 from storage.db import transaction
 from storage.models import Action, ActionParty, Party
+from tests.support.list_groups import count_groups
 
 TODAY = date(2026, 11, 23)
 COMMANDS = ("/oppfølging liste", "/oppfølging liste AU", "/oppfølging mine", "/oppfølging liste side 3")
@@ -81,19 +82,7 @@ def test_counts_and_pages_match_a_plain_sort(app) -> None:  # type: ignore[no-un
             chosen = [a for a in everything if a.status in flt.statuses
                       and (not keys or keys & set(a.party_keys))
                       and (flt.overdue_on is None or (a.deadline is not None and a.deadline < flt.overdue_on))]
-            expected: dict[str, int] = {}
-            for a in chosen:
-                if a.status not in ("open", "in_progress"):
-                    bucket = "closed"
-                elif a.deadline is None:
-                    bucket = "no_deadline"
-                elif a.deadline < TODAY:
-                    bucket = "overdue"
-                elif a.deadline <= week_end(TODAY):
-                    bucket = "this_week"
-                else:
-                    bucket = "later"
-                expected[bucket] = expected.get(bucket, 0) + 1
+            expected = count_groups(((a.status, a.deadline) for a in chosen), TODAY)
             assert queries.bucket_counts(session, flt, TODAY, week_end(TODAY)) == expected
             chosen.sort(key=lambda a: (a.status not in ("open", "in_progress"), a.deadline is None,
                                        a.deadline or date.min, a.id))

@@ -13,6 +13,7 @@ from handlers.actions.buckets import week_end
 from storage import queries
 from storage.db import transaction
 from storage.models import NO_DEADLINE, Action, ActionParty, ActionTally, Party
+from tests.support.list_groups import count_groups
 
 TODAY = date(2026, 11, 23)
 ALL = ("open", "in_progress", "done", "cancelled")
@@ -40,23 +41,9 @@ def assert_in_step(app) -> None:  # type: ignore[no-untyped-def]
 
 def plain_counts(app, keys: list[str] | None, statuses: tuple[str, ...]) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """The groups counted by hand from every action, as the list would show them."""
-    counts: dict[str, int] = {}
     with app.sessions() as session:
-        for action in session.scalars(select(Action)):
-            if action.status not in statuses or (keys and not set(keys) & set(action.party_keys)):
-                continue
-            if action.status not in ("open", "in_progress"):
-                bucket = "closed"
-            elif action.deadline is None:
-                bucket = "no_deadline"
-            elif action.deadline < TODAY:
-                bucket = "overdue"
-            elif action.deadline <= week_end(TODAY):
-                bucket = "this_week"
-            else:
-                bucket = "later"
-            counts[bucket] = counts.get(bucket, 0) + 1
-    return counts
+        return count_groups(((a.status, a.deadline) for a in session.scalars(select(Action))
+                             if a.status in statuses and (not keys or set(keys) & set(a.party_keys))), TODAY)
 
 
 def assert_counts_match(app) -> None:  # type: ignore[no-untyped-def]
