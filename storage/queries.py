@@ -106,31 +106,40 @@ def count_deadlines(session: Session, flt: ActionFilter,
                     groups_of: Callable[[ColumnElement[date]], Mapping[str, ColumnElement[bool]]]) -> dict[str, int]:
     """How many of the filtered actions meet each condition on their deadline, in one statement.
 
-    `groups_of` builds the conditions from a deadline column. Only statuses and parties narrowing
-    the list: the conditions are applied to the parties' links (which carry their action's status
-    and deadline), so a party's count reads its own index entries, not its actions. Otherwise
-    `count_by` over the actions.
+    `groups_of` builds the conditions from a deadline column. When only statuses and parties narrow
+    the list they are range counts over the parties' links (`_link_count`); otherwise `count_by`
+    over the actions.
     """
     if not (flt.by_status_and_party_only and flt.party_keys is not None):
         return count_by(session, flt, groups_of(Action.deadline))
-    keys = list(flt.party_keys)
     groups = groups_of(ActionParty.deadline)
-    counted = (lambda c: func.count(ActionParty.action_id.distinct()).filter(c)) if len(keys) > 1 \
-        else (lambda c: func.count().filter(c))
-    stmt = select(*(counted(c) for c in groups.values())).select_from(ActionParty).where(
-        ActionParty.party_id.in_(select(Party.id).where(Party.key.in_(keys))),
-        ActionParty.status.in_(list(flt.statuses)))
-    row = session.execute(stmt).one()
+    columns = [_link_count(flt, list(flt.statuses), condition).scalar_subquery() for condition in groups.values()]
+    row = session.execute(select(*columns)).one()
     return {name: int(n or 0) for name, n in zip(groups, row, strict=True)}
 
 
-def _ranges(day: ColumnElement[date], today: date, week_end: date,
-            no_deadline: ColumnElement[bool]) -> dict[str, ColumnElement[bool]]:
+def _link_count(flt: ActionFilter, statuses: list[str],
+                condition: ColumnElement[bool] | None = None) -> Select:  # type: ignore[type-arg]
+    """How many actions of the filter's parties have one of `statuses` and meet `condition`, counted
+    over their links (`ix_action_parties_counts`: index entries only, since each link carries its
+    action's status and deadline). An action two of the parties share is counted once."""
+    assert flt.party_keys is not None
+    keys = list(flt.party_keys)
+    counted = func.count(ActionParty.action_id.distinct()) if len(keys) > 1 else func.count()
+    stmt = select(counted).select_from(ActionParty).where(
+        ActionParty.party_id.in_(select(Party.id).where(Party.key.in_(keys))), ActionParty.status.in_(statuses))
+    return stmt if condition is None else stmt.where(condition)
+
+
+def _ranges(day: ColumnElement[date], today: date, week_end: date, *,
+            missing: date | None = None) -> dict[str, ColumnElement[bool]]:
+    """The open groups as conditions on a deadline column; `missing` is the day that stands for
+    "no deadline" where the column cannot be NULL (the tally)."""
     return {
         "overdue": day < today,
         "this_week": and_(day >= today, day <= week_end),
-        "later": day > week_end,
-        "no_deadline": no_deadline,
+        "later": day > week_end if missing is None else and_(day > week_end, day < missing),
+        "no_deadline": day.is_(None) if missing is None else day == missing,
     }
 
 
@@ -153,7 +162,7 @@ def bucket_counts(session: Session, flt: ActionFilter, today: date, week_end: da
     elif flt.by_status_and_party_only:
         row = _link_counts(session, flt, open_statuses, closed_statuses, today, week_end)
     elif flt.party_keys is None:
-        ranges = _ranges(Action.deadline, today, week_end, Action.deadline.is_(None))
+        ranges = _ranges(Action.deadline, today, week_end)
         columns = [
             _filtered(select(func.count()).select_from(Action), replace(flt, statuses=open_statuses))
             .where(condition).scalar_subquery()
@@ -165,7 +174,7 @@ def bucket_counts(session: Session, flt: ActionFilter, today: date, week_end: da
         row = tuple(session.execute(select(*columns)).one())
     else:
         is_open = Action.status.in_(list(OPEN_STATUSES))
-        ranges = _ranges(Action.deadline, today, week_end, Action.deadline.is_(None))
+        ranges = _ranges(Action.deadline, today, week_end)
         groups = {name: and_(is_open, condition) for name, condition in ranges.items()} if open_statuses else {}
         if closed_statuses:
             groups["closed"] = ~is_open
@@ -175,9 +184,7 @@ def bucket_counts(session: Session, flt: ActionFilter, today: date, week_end: da
 
 def _tally_counts(session: Session, open_statuses: list[str], closed_statuses: list[str],
                   today: date, week_end: date) -> tuple[int, ...]:
-    day = ActionTally.day
-    ranges = _ranges(day, today, week_end, day == NO_DEADLINE)
-    ranges["later"] = and_(day > week_end, day < NO_DEADLINE)
+    ranges = _ranges(ActionTally.day, today, week_end, missing=NO_DEADLINE)
     columns = [func.sum(ActionTally.n).filter(and_(ActionTally.status.in_(open_statuses), condition))
                for condition in (ranges.values() if open_statuses else ())]
     if closed_statuses:
@@ -187,23 +194,11 @@ def _tally_counts(session: Session, open_statuses: list[str], closed_statuses: l
 
 def _link_counts(session: Session, flt: ActionFilter, open_statuses: list[str], closed_statuses: list[str],
                  today: date, week_end: date) -> tuple[int, ...]:
-    """One range count per group over the parties' links (`ix_action_parties_counts`, index entries
-    only). An action two of the parties share is counted once."""
-    assert flt.party_keys is not None
-    keys = list(flt.party_keys)
-    counted = func.count(ActionParty.action_id.distinct()) if len(keys) > 1 else func.count()
-    parties = select(Party.id).where(Party.key.in_(keys))
-
-    def count(statuses: list[str], condition: ColumnElement[bool] | None = None) -> Select:  # type: ignore[type-arg]
-        stmt = select(counted).select_from(ActionParty).where(
-            ActionParty.party_id.in_(parties), ActionParty.status.in_(statuses))
-        return stmt if condition is None else stmt.where(condition)
-
-    ranges = _ranges(ActionParty.deadline, today, week_end, ActionParty.deadline.is_(None))
-    columns = [count(open_statuses, condition).scalar_subquery()
+    ranges = _ranges(ActionParty.deadline, today, week_end)
+    columns = [_link_count(flt, open_statuses, condition).scalar_subquery()
                for condition in (ranges.values() if open_statuses else ())]
     if closed_statuses:
-        columns.append(count(closed_statuses).scalar_subquery())
+        columns.append(_link_count(flt, closed_statuses).scalar_subquery())
     return tuple(session.execute(select(*columns)).one())
 
 
