@@ -129,7 +129,7 @@ def build_web_app(app: App, modules: Sequence[ServiceModule] | None = None) -> w
 SWITCH_INTERVAL = 0.0005
 
 
-def run(app: App, *, host: str = "0.0.0.0", port: int = 3978) -> None:
+def run(app: App, *, host: str = "0.0.0.0", port: int = 3978, web_app: web.Application | None = None) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
-    web.run_app(build_web_app(app), host=host, port=port, print=lambda *_: None,
-                access_log_class=PathOnlyAccessLogger)
+    web.run_app(web_app if web_app is not None else build_web_app(app), host=host, port=port,
+                print=lambda *_: None, access_log_class=PathOnlyAccessLogger)

@@ -144,3 +144,51 @@ def test_serve_without_teams_starts_without_the_agents_sdk(tmp_path: Path) -> No
                                            capture_output=True, text=True))
     assert "/api/messages" in with_teams["routes"]
     assert "microsoft_agents" in with_teams["modules"]
+
+
+# `oppfolging` pauses the cyclic collector while the process loads (docs/PERFORMANCE.md, start-up):
+# the command itself runs with it, and a command that fails before loading leaves it running too.
+CONSOLE = """
+import contextlib, gc, io, json, sys
+import bot.cli.core as core
+import bot.server as server
+seen = {}
+
+def spy_reply(reply, as_json):
+    seen["run"] = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
+    return 0
+
+def spy_run(app, *, host, port, web_app):
+    seen["serve"] = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(), "routes": len(web_app.router.routes())}
+
+core.print_reply = spy_reply
+server.run = spy_run
+from bot.cli import console
+url = sys.argv[1]
+before = gc.isenabled()
+codes = []
+for argv in (["run", "/oppfølging hjelp"], ["serve", "--port", "9"], ["no-such-command"]):
+    sys.argv = ["oppfolging", "--database-url", url, *argv]
+    gc.unfreeze()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            codes.append(console())
+    except SystemExit as exc:
+        codes.append(exc.code)
+    seen.setdefault("after", []).append(gc.isenabled())
+print(json.dumps({"before": before, "codes": codes, **seen}))
+"""
+
+
+def test_the_console_pauses_the_collector_only_while_loading(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'console.sqlite'}"
+    subprocess.run([sys.executable, "-c", INIT, url], cwd=ROOT, check=True)
+    result = _last_json(subprocess.run([sys.executable, "-c", CONSOLE, url], cwd=ROOT, check=True,
+                                       capture_output=True, text=True))
+    assert result["before"] is True
+    assert result["codes"] == [0, 0, 2]
+    # The command ran with the collector on, and what was loaded before it was set aside.
+    assert result["run"]["enabled"] is True and result["run"]["frozen"] > 10_000
+    assert result["serve"]["enabled"] is True and result["serve"]["frozen"] > 10_000
+    assert result["serve"]["routes"] > 3  # the web service was built before the collector resumed
+    assert result["after"] == [True, True, True]

@@ -8,6 +8,7 @@ cases and the database when it runs. The imports under TYPE_CHECKING are for ann
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from dataclasses import replace
@@ -20,14 +21,31 @@ if TYPE_CHECKING:
     from handlers.core.replies import Reply
 
 
-def make_app(args: argparse.Namespace) -> App:
+def make_app(args: argparse.Namespace, *, loaded: bool = True) -> App:
+    """The app from the environment and `--database-url`. `loaded=False` when the command goes on
+    loading (`serve` builds the web service first) and calls `loading_done()` itself."""
     from bot.app import App
     from bot.config import Settings
 
     settings = Settings.from_env()
     if getattr(args, "database_url", None):
         settings = replace(settings, database_url=args.database_url)
-    return App(settings)
+    app = App(settings)
+    if loaded:
+        loading_done()
+    return app
+
+
+def loading_done() -> None:
+    """Resume the cyclic collector that `bot.cli.console` paused while the process loaded.
+
+    What exists at this point lives until the process ends, so it is set aside for good
+    (`gc.freeze`): neither the collections while the command runs nor the last one at exit walk it.
+    A no-op when the collector runs (a test calling `main()`, a second call).
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def read_now(text: str, app: App) -> datetime:

@@ -6,7 +6,7 @@ import argparse
 import logging
 from typing import TYPE_CHECKING
 
-from bot.cli.common import make_app
+from bot.cli.common import loading_done, make_app
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -19,18 +19,20 @@ def serve(app: App, *, host: str = "0.0.0.0", port: int = 3978) -> int:
     log.info("configuration: %r; database %s", app.settings, app.engine.url.render_as_string(hide_password=True))
     # Imported here, not at the top: every `oppfolging` command loads this module to register
     # `serve`, and aiohttp with the platform SDKs would add ~0.1 s to `oppfolging run`.
-    from bot.server import run
+    from bot.server import build_web_app, run
     from storage.setup import init_database
 
     init_database(app.engine, app.clock())
+    web_app = build_web_app(app)
+    loading_done()
 
     log.warning("Oppfølging listening on %s:%s", host, port)
-    run(app, host=host, port=port)
+    run(app, host=host, port=port, web_app=web_app)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    app = make_app(args)
+    app = make_app(args, loaded=False)
     if not getattr(args, "verbose", False):  # -v keeps DEBUG
         logging.getLogger().setLevel(logging.INFO)
     return serve(app, host=args.host, port=args.port or app.settings.port)
