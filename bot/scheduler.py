@@ -29,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import console_delivery, delivery, logformat, metrics
 from bot.app import App
+from bot.sent_marks import SentMarks
 from handlers.core.clock import as_utc
 from handlers.core.replies import Reply
 from handlers.privacy import retention
@@ -299,10 +300,11 @@ class ReminderRunner:
         self.pacer.catch_up(now.timestamp())
         lanes = await self._db(_order.lanes, order)
         slots = asyncio.Semaphore(self.parallel)
+        marks = SentMarks(self._db, self.worker, now)
 
         async def lane(ids: list[int]) -> list[Outcome]:
             async with slots:
-                return await self._deliver_lane(ids, now, fresh_set)
+                return await self._deliver_lane(ids, now, fresh_set, marks)
 
         tasks = [asyncio.ensure_future(lane(ids)) for ids in lanes]
         try:
@@ -313,6 +315,8 @@ class ReminderRunner:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
+        finally:
+            await marks.close()  # what went out is marked, also when the lanes stopped early
         position = {notification_id: n for n, notification_id in enumerate(order)}
         done = sorted((o for outcomes in results for o in outcomes), key=lambda o: position.get(o.id, 0))
         return done + await self._deliver_rerouted(now)
@@ -327,15 +331,16 @@ class ReminderRunner:
             outcomes += await self.deliver(now, ids, retries=False, force=True)
         return outcomes
 
-    async def _deliver_lane(self, ids: list[int], now: datetime, fresh_set: set[int]) -> list[Outcome]:
+    async def _deliver_lane(self, ids: list[int], now: datetime, fresh_set: set[int],
+                            marks: SentMarks) -> list[Outcome]:
         """The claims of one destination, one after another; what waits for what is `order.LaneHolds`."""
         holds = _order.LaneHolds(self.config.policy)
         outcomes: list[Outcome] = []
         for notification_id in ids:
-            if not await self._db(claims.lease, notification_id, now, self.worker, self.config.policy,
-                                  fresh=notification_id in fresh_set):
+            prepared = await self._db(engine.take, notification_id, now, self.worker, self.config,
+                                      fresh=notification_id in fresh_set)
+            if prepared is None:
                 continue  # another process has it, or it is finished
-            prepared = await self._db(engine.prepare, notification_id, now, self.config)
             if isinstance(prepared, str):
                 outcomes.append(Outcome(notification_id, "", "", "", "skipped", error=prepared))
                 continue
@@ -352,19 +357,19 @@ class ReminderRunner:
                                "waiting for an earlier message to this destination")
                 outcomes.append(self._outcome(prepared, "deferred", next_at=until))
                 continue
-            outcome = await self._send(prepared, now)
+            outcome = await self._send(prepared, now, marks)
             outcomes.append(outcome)
             if outcome.status == "failed":
                 holds.failed(prepared.group, outcome.next_attempt_at, now, permanent=outcome.permanent)
         return outcomes
 
-    async def _send(self, prepared: Prepared, now: datetime) -> Outcome:
+    async def _send(self, prepared: Prepared, now: datetime, marks: SentMarks) -> Outcome:
         action = (prepared.reply.data or {}).get("action") if isinstance(prepared.reply.data, dict) else None
         # Every line logged about this message (sent, failed, retried) names its action.
         with logformat.action(action.get("id") if isinstance(action, dict) else None):
-            return await self._send_one(prepared, now)
+            return await self._send_one(prepared, now, marks)
 
-    async def _send_one(self, prepared: Prepared, now: datetime) -> Outcome:
+    async def _send_one(self, prepared: Prepared, now: datetime, marks: SentMarks) -> Outcome:
         """One message: wait for its turn, send; a short Retry-After is waited out and sent again."""
         target = prepared.destination
         deliverer = self.deliverers(target.platform)
@@ -397,9 +402,7 @@ class ReminderRunner:
             break
         if self.hooks is not None:
             await self.hooks.after_send(prepared.id)
-        if not await self._db(failures.delivered, prepared.id, self.worker, now, str(message_id), target.platform,
-                              target.address):
-            log.warning("notification %s was sent but its claim had been taken over", prepared.key)
+        marks.add(failures.Sent(prepared.id, str(message_id), target.platform, target.address), prepared.key)
         log.info("sent %s (%s)", prepared.key, message_id)
         return self._outcome(prepared, "sent", message_id=str(message_id))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.delivery import DeliveryError, Destination
 from bot.teams.retry import RetryPolicy, retry_after
@@ -191,6 +191,33 @@ def test_a_removed_bot_is_a_permanent_failure(teams: TeamsHarness) -> None:
     with pytest.raises(DeliveryError) as forbidden:
         teams.deliver(Destination("teams", CHANNEL), REMINDER)
     assert forbidden.value.permanent and len(teams.connector.calls) == 1
+    # Retired: the next reminder is not posted there again (not even from the deliverer's short-lived copy).
+    with pytest.raises(DeliveryError) as again:
+        teams.deliver(Destination("teams", CHANNEL), REMINDER)
+    assert again.value.permanent and len(teams.connector.calls) == 1
+
+
+def test_a_round_reads_a_conversation_once_and_again_after_a_change(teams: TeamsHarness) -> None:
+    teams.post(installed(teams, conversation=CHANNEL, kind="channel"))
+    assert teams.app is not None
+    reads: list[str] = []
+
+    @event.listens_for(teams.app.engine, "before_cursor_execute")
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if "FROM conversation_refs" in statement:
+            reads.append(statement)
+
+    teams.connector.clear()
+    for _ in range(3):
+        teams.deliver(Destination("teams", CHANNEL), REMINDER)
+    assert len(teams.connector.delivered) == 3
+    assert len(reads) == 1  # one database read for the three messages of a round
+    # The app is removed from the channel: the next reminder is refused, not posted from the copy.
+    teams.post(base_activity(teams, conversation=CHANNEL, kind="channel")
+               | {"type": "installationUpdate", "action": "remove"})
+    with pytest.raises(DeliveryError) as failed:
+        teams.deliver(Destination("teams", CHANNEL), REMINDER)
+    assert failed.value.permanent and len(teams.connector.delivered) == 3
 
 
 def test_answers_to_users_are_retried_too(teams: TeamsHarness) -> None:

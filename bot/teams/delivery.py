@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -70,19 +72,45 @@ class Service(Protocol):
     def app_id(self) -> str: ...
 
 
+# How long a conversation read from the database is used again without reading it anew. A delivery
+# round sends a destination's messages one after another within seconds; reading the reference for
+# each cost a database round trip per message (docs/PERFORMANCE.md, Teams). The copies are dropped
+# when a send retires a conversation or this process stores or removes one (an installation, a
+# removal); a change made by another replica is read after at most this long.
+REFERENCE_TTL = 10.0
+
+
 class TeamsDeliverer:
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.service = service
         # Installing the app through Graph for people who lack it (None: not configured).
         self.installer: graph.AppInstaller | None = graph.installer_from_env(service.options)
+        self._clock = clock
+        self._references: dict[tuple[str, bool], tuple[float, incoming.StoredConversation]] = {}
+        self._generation = incoming.generation()
+
+    async def _reference(self, address: str, user: bool) -> incoming.StoredConversation | None:
+        now = self._clock()
+        if self._generation != incoming.generation():  # this process stored or removed a conversation
+            self._references, self._generation = {}, incoming.generation()
+        cached = self._references.get((address, user))
+        if cached is not None and now - cached[0] < REFERENCE_TTL:
+            return cached[1]
+        stored = await asyncio.to_thread(incoming.find_reference, self.service.app.sessions, address, user=user)
+        if stored is None:
+            self._references.pop((address, user), None)
+        else:
+            if len(self._references) > 1000:  # a long-running service sends to many places: forget the old
+                self._references = {k: v for k, v in self._references.items() if now - v[0] < REFERENCE_TTL}
+            self._references[(address, user)] = (now, stored)
+        return stored
 
     async def send(self, destination: Destination, reply: Reply) -> str:
         if destination.platform != "teams" or not destination.address:
             raise DeliveryError(f"not a Teams destination: {destination}", permanent=True)
-        sessions = self.service.app.sessions
         user = destination.kind == "user"
         try:
-            stored = await asyncio.to_thread(incoming.find_reference, sessions, destination.address, user=user)
+            stored = await self._reference(destination.address, user)
             if stored is not None:
                 try:
                     return await self._post(incoming.load_conversation(stored.reference), reply)
@@ -105,6 +133,7 @@ class TeamsDeliverer:
             raise DeliveryError(f"no token for the bot: {exc.reason}") from exc
 
     async def _retire(self, conversation_id: str, exc: aiohttp.ClientResponseError) -> None:
+        self._references = {k: v for k, v in self._references.items() if v[1].conversation_id != conversation_id}
         log.warning("Teams conversation %s answered %d; it is retired and not tried again", conversation_id,
                     exc.status)
 

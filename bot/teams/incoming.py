@@ -128,6 +128,20 @@ def load_conversation(reference: dict[str, Any]) -> Conversation:
     return Conversation.from_json_to_store_item(reference)
 
 
+# Counts the references this process stored, changed or deleted: the deliverer's short-lived copies
+# (bot/teams/delivery.py) are dropped when it moves. Other replicas' changes reach them within its TTL.
+_generation = 0
+
+
+def generation() -> int:
+    return _generation
+
+
+def _changed() -> None:
+    global _generation
+    _generation += 1
+
+
 def save_reference(sessions: sessionmaker[Session], conversation_id: str, kind: str, reference: dict[str, Any],
                    actor: Actor | None, now: datetime) -> None:
     """Insert or update; unchanged references are not rewritten, so ordinary messages cost one read."""
@@ -145,6 +159,7 @@ def save_reference(sessions: sessionmaker[Session], conversation_id: str, kind: 
                 with session.begin_nested():
                     session.add(row)
                     session.flush()
+                _changed()
                 return
             except IntegrityError:  # another replica stored it first; update theirs below
                 row = session.scalars(select(ConversationRef).where(
@@ -154,6 +169,7 @@ def save_reference(sessions: sessionmaker[Session], conversation_id: str, kind: 
         # Heard from again (the app added back, a 1:1 chat reopened): a retired conversation works once more.
         row.reference, row.kind, row.person_id, row.updated_at = reference, kind, person_id, naive
         row.retired_at = None
+        _changed()
 
 
 def delete_reference(sessions: sessionmaker[Session], conversation_id: str) -> bool:
@@ -163,6 +179,7 @@ def delete_reference(sessions: sessionmaker[Session], conversation_id: str) -> b
         if row is None:
             return False
         session.delete(row)
+        _changed()
         return True
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from handlers.core.clock import as_utc
@@ -169,13 +169,29 @@ def lease(session: Session, notification_id: int, now: datetime, worker: str, po
 
 
 def mark_sent(session: Session, notification_id: int, worker: str, now: datetime, message_id: str) -> bool:
-    result = session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.status == "claimed", Notification.claimed_by == worker)
-        .values(status="sent", sent_at=to_db(now), message_id=message_id[:300], error=None)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)
+    return notification_id in mark_sent_many(session, [(notification_id, message_id)], worker, now)
+
+
+def mark_sent_many(session: Session, sent: Sequence[tuple[int, str]], worker: str, now: datetime) -> set[int]:
+    """Mark claims sent, with each one's message id; returns the ids this worker still held.
+
+    One UPDATE per 500 (delivery marks what went out in batches, see bot/scheduler.py): the
+    compare-and-set is the same as for one row, and RETURNING says which rows it won.
+    """
+    won: set[int] = set()
+    at = to_db(now)
+    for start in range(0, len(sent), CHUNK):
+        ids = dict(sent[start : start + CHUNK])
+        message_ids = {notification_id: message_id[:300] for notification_id, message_id in ids.items()}
+        stmt = (
+            update(Notification)
+            .where(Notification.id.in_(list(ids)), Notification.status == "claimed", Notification.claimed_by == worker)
+            .values(status="sent", sent_at=at, error=None, message_id=case(message_ids, value=Notification.id))
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        )
+        won.update(session.connection().execute(stmt).scalars())
+    return won
 
 
 def mark_failed(session: Session, notification_id: int, worker: str, now: datetime, policy: ReminderPolicy,

@@ -208,6 +208,15 @@ def prepare(session: Session, notification_id: int, now: datetime, config: Engin
                     int(payload.get("part", 1)))
 
 
+def take(session: Session, notification_id: int, now: datetime, worker: str, config: EngineConfig, *,
+         fresh: bool = False) -> Prepared | str | None:
+    """Lease a claim for one send attempt and say what to send, in one transaction: None when another
+    process holds it or it is finished, a reason when it is no longer wanted (it is then skipped)."""
+    if not claims.lease(session, notification_id, now, worker, config.policy, fresh=fresh):
+        return None
+    return prepare(session, notification_id, now, config)
+
+
 def _unwanted(session: Session, row: Notification, category: str, now: datetime, config: EngineConfig) -> str | None:
     at = claims.to_db(now)
     if category in ("reminder", "escalation"):

@@ -1,6 +1,6 @@
 """What a delivery outcome means for routing: health per address, broken routes, the next route.
 
-`bot.scheduler` calls `delivered` after a platform accepted a message and `permanent` when a send
+`bot.scheduler` calls `delivered_many` after a platform accepted messages and `permanent` when a send
 failed for good. A permanent failure is acted on, never only logged:
 
 1. the address is marked failing (`DeliveryHealth`), and its route is closed at the source: a Slack
@@ -16,9 +16,11 @@ The new claims are returned so the scheduler sends them in the same tick.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 
 from handlers.core.catalog import t
@@ -75,15 +77,42 @@ def _health(session: Session, platform: str, address: str, now: datetime) -> Del
 def delivered(session: Session, notification_id: int, worker: str, now: datetime, message_id: str,
               platform: str, address: str) -> bool:
     """Mark the claim sent and the address healthy again (a fixed channel or mailbox is used again)."""
-    ok = claims.mark_sent(session, notification_id, worker, now, message_id)
-    _ensure_health(session, platform, address, claims.to_db(now))
-    session.execute(
-        update(DeliveryHealth)
-        .where(DeliveryHealth.platform == platform, DeliveryHealth.address == address)
-        .values(last_ok_at=claims.to_db(now), failing=False, updated_at=claims.to_db(now))
-        .execution_options(synchronize_session=False)
-    )
-    return ok
+    return notification_id in delivered_many(session, [Sent(notification_id, message_id, platform, address)],
+                                             worker, now)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message the platform accepted, to be marked in the database."""
+
+    id: int
+    message_id: str
+    platform: str
+    address: str
+
+
+def delivered_many(session: Session, sent: Sequence[Sent], worker: str, now: datetime) -> set[int]:
+    """`delivered` for many messages in one transaction: the claims this worker still held are
+    marked sent (their ids are returned), and each address they went to is healthy again."""
+    if not sent:
+        return set()
+    won = claims.mark_sent_many(session, [(item.id, item.message_id) for item in sent], worker, now)
+    at = claims.to_db(now)
+    addresses = sorted({(item.platform, item.address) for item in sent})
+    for start in range(0, len(addresses), claims.CHUNK):
+        chunk = addresses[start : start + claims.CHUNK]
+        # Replicas may race to create a row: ON CONFLICT DO NOTHING.
+        rows = [{"platform": platform, "address": address, "failing": False, "updated_at": at}
+                for platform, address in chunk]
+        session.connection().execute(claims.dialect_insert(session, DeliveryHealth).values(rows)
+                                     .on_conflict_do_nothing(index_elements=["platform", "address"]))
+        session.execute(
+            update(DeliveryHealth)
+            .where(tuple_(DeliveryHealth.platform, DeliveryHealth.address).in_(chunk))
+            .values(last_ok_at=at, failing=False, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+    return won
 
 
 def _close_route(session: Session, row: Notification, kind: str, code: str, error: str,
