@@ -8,11 +8,13 @@ resident memory while it sends them. Unpaced (no rate table): memory, not Slack'
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 
 from aiohttp import web
 
+from bot.allocator import cap_arenas
 from bot.app import App
 from bot.config import Settings
 from bot.server import build_web_app
@@ -22,6 +24,7 @@ from storage.setup import init_database
 
 def main() -> None:
     port = int(sys.argv[1])
+    cap_arenas(os.environ)  # as `serve` does
     app = App(Settings.from_env())
     init_database(app.engine, app.clock())
     web_app = build_web_app(app)

@@ -43,7 +43,8 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: object) -> Engine:
         timeout = float(parsed.query.get("timeout", BUSY_TIMEOUT))  # type: ignore[arg-type]
         engine = create_engine(parsed.difference_update_query(["timeout"]), connect_args={"timeout": timeout},
                                **kwargs)
-        event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, timeout))
+        cache_kib = _env_int("SQLITE_CACHE_KIB", SQLITE_CACHE_KIB)
+        event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, timeout, cache_kib))
         event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -58,12 +59,21 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value.isdigit() else default
 
 
-def _sqlite_pragmas(dbapi_conn, _record, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+# Page cache per SQLite connection, in KiB (SQLite's own default: 2 000). Every pooled connection
+# has its own, so the default grew the service by up to 30 MiB with 100 000 actions; the file's
+# pages stay in the operating system's cache anyway, and lists at 100 000 actions answered as fast
+# with 512 KiB (docs/PERFORMANCE.md, memory).
+SQLITE_CACHE_KIB = 512
+
+
+def _sqlite_pragmas(dbapi_conn, _record, timeout: float = 30.0,  # type: ignore[no-untyped-def]
+                    cache_kib: int = SQLITE_CACHE_KIB) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+    cursor.execute(f"PRAGMA cache_size=-{max(64, cache_kib)}")  # negative: KiB, not pages
     cursor.close()
 
 

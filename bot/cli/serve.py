@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from bot.cli.common import loading_done, make_app
@@ -15,6 +16,9 @@ log = logging.getLogger(__name__)
 
 
 def serve(app: App, *, host: str = "0.0.0.0", port: int = 3978) -> int:
+    from bot.allocator import cap_arenas
+
+    cap_arenas(os.environ)  # before the service starts its threads
     # What is configured, for whoever reads the log (secrets are not part of the repr).
     log.info("configuration: %r; database %s", app.settings, app.engine.url.render_as_string(hide_password=True))
     # Imported here, not at the top: every `oppfolging` command loads this module to register

@@ -8,31 +8,44 @@ weekly digest goes out on the first working day of the week. Deadlines themselve
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache
+
+from dateutil.easter import easter
 
 ONE_DAY = timedelta(days=1)
+
+
+# Days from Easter Sunday of Norway's movable public holidays (helligdager): Maundy Thursday, Good
+# Friday, Easter Sunday and Monday, Ascension Day, Whit Sunday and Monday.
+EASTER_OFFSETS = (-3, -2, 0, 1, 39, 49, 50)
+# The fixed ones: New Year's Day, 1 May and 17 May (public holidays by law since 1947), Christmas
+# Day and Boxing Day.
+FIXED = ((1, 1), (5, 1), (5, 17), (12, 25), (12, 26))
+
+
+@cache
+def public_holidays(year: int) -> frozenset[date]:
+    """Norway's public holidays in `year`, from the date of Easter (dateutil's Western Easter).
+
+    The `holidays` package knows the same days (tests/test_workdays.py checks every year from 1950
+    to 2100 against it), but loading it loads every country's calendars: 15 MiB of the service's
+    memory for twelve days a year (docs/PERFORMANCE.md, memory).
+    """
+    sunday = easter(year)
+    return frozenset([date(year, month, day) for month, day in FIXED]
+                     + [sunday + timedelta(days=offset) for offset in EASTER_OFFSETS])
 
 
 class Workdays:
     """Working-day arithmetic for Norway, plus any extra closed days an organisation configures."""
 
-    def __init__(self, extra_closed: Iterable[date] = (), country: str = "NO") -> None:
-        self._country = country
+    def __init__(self, extra_closed: Iterable[date] = ()) -> None:
         self._extra = frozenset(extra_closed)
 
-    @cached_property
-    def _holidays(self) -> Container[date]:
-        # Imported here, not at the top: the library takes ~40 ms to load, and most chat answers
-        # (and `oppfolging run`) never ask about a holiday.
-        import holidays
-
-        # Years are filled in lazily by the library as dates are looked up; Sundays are weekends anyway.
-        return holidays.country_holidays(self._country)
-
     def is_holiday(self, day: date) -> bool:
-        return day in self._holidays or day in self._extra
+        return day in public_holidays(day.year) or day in self._extra
 
     def is_workday(self, day: date) -> bool:
         return day.weekday() < 5 and not self.is_holiday(day)
