@@ -1,8 +1,11 @@
-"""The baseline for the chat benchmark: a bare slack-bolt app that only acknowledges.
+"""The baseline for the chat and memory benchmarks: a bare slack-bolt app that only acknowledges.
 
 Same HTTP stack as `oppfolging serve` (aiohttp, slack-bolt's signature check and dispatch), no
 database and no work: `python -m bench.bare_slack PORT` with SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN
-and SLACK_API_URL in the environment.
+and SLACK_API_URL in the environment. `python -m bench.bare_slack PORT --teams` also serves the
+bare Microsoft 365 Agents SDK app of the Teams benchmark on /api/messages in the same process (with
+TEAMS_APP_ID, TEAMS_TENANT_ID and TEAMS_OPENID_METADATA_URL): the memory benchmark's baseline for
+a service with both platforms.
 """
 
 from __future__ import annotations
@@ -32,7 +35,15 @@ def build() -> web.Application:
 
 def main() -> None:
     port = int(sys.argv[1])
-    web.run_app(build(), host="127.0.0.1", port=port, print=lambda *_: None)
+    web_app = build()
+    if "--teams" in sys.argv[2:]:
+        from bench.teams_child import bare
+
+        teams = bare(static_tokens=False)
+        for route in teams.router.routes():
+            if route.method == "POST":
+                web_app.router.add_route(route.method, route.resource.canonical, route.handler)  # type: ignore[union-attr]
+    web.run_app(web_app, host="127.0.0.1", port=port, print=lambda *_: None)
 
 
 if __name__ == "__main__":

@@ -230,3 +230,17 @@ def _cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def with_baseline(rows: list[list[object]], medians: dict[tuple[str, int, str], str], backend: str,
+                  smallest: int) -> list[list[object]]:
+    """Each row with the same command's median at the smallest size of this run, and the ratio."""
+    out = []
+    for row in rows:
+        base = medians.get((backend, smallest, str(row[0])), "")
+        try:
+            ratio = f"{float(str(row[1])) / float(base):.2f}×"
+        except (ValueError, ZeroDivisionError):  # not measured ("–"), or too fast to tell
+            ratio = "–"
+        out.append([*row, base, ratio])
+    return out

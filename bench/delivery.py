@@ -92,7 +92,8 @@ def run(large: bool = False) -> str:
         label = backend if parallel is None else f"{backend}, one channel at a time"
         rows.append([label, r["channels"], r["messages"], r["max_parts"], r["rate_limited"], r["failed"],
                      fmt_ms(float(r["total"]) * 1000), fmt_ms(float(r["slowest"]) * 1000),
-                     fmt_ms(float(r["floor"]) * 1000), fmt_ms(float(r["sum_floor"]) * 1000)])
+                     fmt_ms(float(r["floor"]) * 1000), fmt_ms(float(r["sum_floor"]) * 1000),
+                     f"{float(r['slowest']) / float(r['floor']):.1f}×" if r["floor"] else "–"])
     out = [
         f"A digest ({ACTIONS} actions in the database) to {CHANNELS} channels; the fake Web API answers after",
         f"{LATENCY * 1000:.0f} ms and accepts one message per second per channel (HTTP 429 + `Retry-After: 1` otherwise).",
@@ -100,10 +101,11 @@ def run(large: bool = False) -> str:
         "accepted. *channel floor*: the least any sender could need for the channel with the most parts",
         "(one second between parts plus one round trip); *sum of floors*: what sending the channels one",
         "after another would at least take. The last row sends one channel after another (`parallel=1`,",
-        "how delivery worked before it sent to the channels side by side) for comparison.",
+        "how delivery worked before it sent to the channels side by side) for comparison. *ratio*: slowest",
+        "channel / channel floor (the floor is the baseline: what Slack's documented pace allows).",
         "",
         table(["backend", "channels", "messages", "most parts", "429 answers", "failed", "total",
-               "slowest channel", "channel floor", "sum of floors"], rows),
+               "slowest channel", "channel floor", "sum of floors", "ratio"], rows),
     ]
     return "\n".join(out)
 

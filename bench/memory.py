@@ -32,6 +32,7 @@ ACTIONS = 100_000
 CHAT_REQUESTS = 200
 CHANNELS = 5  # 20 with --large
 DUE_TODAY = 1000  # actions whose reminder goes out in the measured sweep
+LIMIT_MIB = 150  # issue 19: peak RSS through a whole 100 000-action run
 
 
 # Made-up identifiers: Teams is set up but never reached (no Teams traffic in this benchmark).
@@ -45,6 +46,33 @@ def start_probe(url: str, api_url: str, teams: bool = False) -> Process:
     # clock would otherwise race it for the same claims (once seen: a digest of 0 messages).
     env = service_env(url, api_url, OPPFOLGING_SCHEDULER="off", **(TEAMS_ENV if teams else {}))
     return Process("probe", [sys.executable, "-m", "bench.serve_probe", str(port)], env, port, health="/healthz")
+
+
+def start_bare_app(api_url: str, teams: bool) -> Process:
+    """The baseline: the bare slack-bolt app (with the bare Agents SDK app when `teams`), no database."""
+    port = free_port()
+    env = service_env("sqlite://", api_url, **(TEAMS_ENV if teams else {}))
+    return Process("bare", [sys.executable, "-m", "bench.bare_slack", str(port), *(["--teams"] if teams else [])],
+                   env, port, health=None)
+
+
+async def bare_peak(api_url: str, fake: FakeSlack, ids: list[int], teams: bool) -> tuple[float, float]:
+    """Idle RSS of the bare app(s), and their peak under the same chat traffic (acknowledged only)."""
+    proc = await asyncio.to_thread(start_bare_app, api_url, teams)
+    try:
+        await asyncio.sleep(1.0)
+        idle = proc.rss_mib()
+        async with aiohttp.ClientSession() as session:
+            kind_list = kinds(ids)
+            work = asyncio.ensure_future(asyncio.gather(*(
+                one(session, proc.url, fake, kind_list[i % len(kind_list)], i, answer=False)
+                for i in range(CHAT_REQUESTS)
+            )))
+            peak = await sample_while(proc, work)
+            await work
+        return idle, peak
+    finally:
+        await asyncio.to_thread(proc.stop)
 
 
 async def sample_while(proc: Process, work: asyncio.Future) -> float:  # type: ignore[type-arg]
@@ -70,8 +98,13 @@ async def measure(url: str, channels: int = CHANNELS, teams: bool = False) -> di
     setup.close()
     fake = FakeSlack()
     runner = await fake.start()
-    proc = await asyncio.to_thread(start_probe, url, fake.url, teams)
     result: dict[str, float] = {}
+    try:
+        result["bare_idle"], result["bare_peak"] = await bare_peak(fake.url, fake, ids, teams)
+    except BaseException:
+        await runner.cleanup()
+        raise
+    proc = await asyncio.to_thread(start_probe, url, fake.url, teams)
     try:
         await asyncio.sleep(1.0)
         result["idle"] = proc.rss_mib()
@@ -121,12 +154,14 @@ def run(large: bool = False) -> str:
         log(f"memory: {backend}, {ACTIONS} actions, {'Slack and Teams' if teams else 'Slack'}")
         with database(backend, label="mem") as url:
             r = asyncio.run(measure(url, channels, teams))
+        peak = max(r["idle"], r["chat_peak"], r["sweep_peak"], r["digest_peak"])
         rows.append([backend, "Slack and Teams" if teams else "Slack", f"{r['idle']:.0f}", f"{r['chat_peak']:.0f}",
                      f"{r['after_chat']:.0f}", f"{r['sweep_peak']:.0f}",
                      f"{int(r['sweep_messages'])} in {r['sweep_seconds']:.0f} s",
                      f"{r['digest_peak']:.0f}", f"{r['after_digest']:.0f}",
                      f"{int(r['digest_messages'])} in {r['digest_seconds']:.0f} s",
-                     f"{max(r['idle'], r['chat_peak'], r['sweep_peak'], r['digest_peak']):.0f}"])
+                     f"{peak:.0f}", f"{r['bare_idle']:.0f} / {r['bare_peak']:.0f}", f"{peak / r['bare_peak']:.2f}×",
+                     f"{peak / LIMIT_MIB:.2f}×"])
     out = [
         f"RSS in MiB of the service process with {count(ACTIONS)} actions. *chat*: {CHAT_REQUESTS} signed Slack requests",
         f"at once (lists, `mine`, `vis`, `ny`, button clicks). *digest*: the weekly digest to {channels} channels",
@@ -134,9 +169,14 @@ def run(large: bool = False) -> str:
         f"*sweep*: the reminder sweep of a Monday 09:00 with {DUE_TODAY} actions due that day (planned, claimed",
         "and sent inside the service). *serves*: Slack alone, or Slack and Teams (the Agents SDK loaded)."
         + ("" if large else " PostgreSQL, and 20 channels, with `--large`."),
+        "*bare*: the baseline, measured in the same run: the bare slack-bolt app of the chat benchmark (with",
+        "the bare Agents SDK app of the Teams benchmark in the same process for *Slack and Teams*), idle and",
+        f"under the same {CHAT_REQUESTS} requests, which it only acknowledges; it has no database and sends nothing.",
+        f"*peak / {LIMIT_MIB} MiB*: against issue 19's limit for a whole run.",
         "",
         table(["backend", "serves", "idle", "chat peak", "after chat", "sweep peak", "sweep messages", "digest peak",
-               "after digest", "digest messages", "peak of the run"], rows),
+               "after digest", "digest messages", "peak of the run", "bare idle / chat peak", "peak / bare",
+               f"peak / {LIMIT_MIB} MiB"], rows),
     ]
     return "\n".join(out)
 

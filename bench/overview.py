@@ -27,6 +27,7 @@ from bench.common import (
     seed_engine,
     sizes,
     table,
+    with_baseline,
 )
 from bot.app import App
 from bot.config import Settings
@@ -99,16 +100,21 @@ def measure(url: str, n_actions: int) -> list[list[object]]:
 def run(large: bool = False) -> str:
     out = [
         f"`GET` over real HTTP (aiohttp server and client in one process), {REPEAT} requests per page after one",
-        "warm-up; times in ms. `/livez` is the same server without the page: the baseline of this run.",
+        "warm-up; times in ms. `/livez` is the same server without the page. *baseline*: the same page's",
+        "median at the smallest size of this run; *ratio*: median / baseline.",
         "",
     ]
+    smallest = sizes(large)[0]
+    medians: dict[tuple[str, int, str], str] = {}
     for backend in backends():
         for n in sizes(large):
             log(f"overview: {backend}, {n} actions")
             with database(backend, label="ov") as url:
                 rows = measure(url, n)
+            medians.update({(backend, n, str(row[0])): str(row[1]) for row in rows})
             out.append(f"**{backend}, {count(n)} actions**")
             out.append("")
-            out.append(table(["page", "median", "p99", "queries"], rows))
+            out.append(table(["page", "median", "p99", "queries", f"median at {count(smallest)} (baseline)", "ratio"],
+                             with_baseline(rows, medians, backend, smallest)))
             out.append("")
     return "\n".join(out)

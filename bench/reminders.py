@@ -133,37 +133,47 @@ def digest_sizes(large: bool) -> list[int]:
 def run(large: bool = False) -> str:
     sweep_rows: list[list[object]] = []
     digest_rows: list[list[object]] = []
+    # The baseline of each row: the same measurement at the smallest size, in the same run.
+    sweep_base: dict[tuple[str, int], float] = {}
+    digest_base: dict[str, float] = {}
     for backend in backends():
         for n in digest_sizes(large):
             for due in DUE:
                 log(f"reminder sweep: {backend}, {n} actions, {due} due")
                 with database(backend, label="rem") as url:
                     planned, sent, again = measure_sweep(url, n, due)
+                base = sweep_base.setdefault((backend, due), planned.seconds)
                 sweep_rows.append([backend, count(n), count(due), planned.messages,
-                                   fmt_ms(planned.seconds * 1000), planned.queries,
+                                   fmt_ms(planned.seconds * 1000), fmt_ms(base * 1000),
+                                   f"{planned.seconds / base:.2f}×", planned.queries,
                                    fmt_ms(sent.seconds * 1000), sent.queries,
                                    f"{(sent.queries + planned.queries) / max(1, sent.messages):.1f}",
                                    f"{fmt_ms(again.seconds * 1000)} / {again.queries}"])
             log(f"digest: {backend}, {n} actions")
             with database(backend, label="dig") as url:
                 planned, sent = measure_digest(url, n, 20)
-            digest_rows.append([backend, count(n), planned.messages, fmt_ms(planned.seconds * 1000), planned.queries,
+            base = digest_base.setdefault(backend, planned.seconds)
+            digest_rows.append([backend, count(n), planned.messages, fmt_ms(planned.seconds * 1000),
+                                fmt_ms(base * 1000), f"{planned.seconds / base:.2f}×", planned.queries,
                                 fmt_ms(sent.seconds * 1000), sent.queries])
     out = [
         "**Reminder sweep** (Monday 09:00 in Oslo; times in ms). *messages*: reminders claimed and sent",
         "(an action with two responsible parties is two messages). *plan + claim*: deriving what is due and",
         "inserting the claims; *send*: leasing, re-checking and marking each claim around an instant send.",
         "*again*: the same sweep a minute later (what a second replica or the next tick costs): time / statements.",
+        f"*baseline*: plan + claim of the same sweep at {count(digest_sizes(large)[0])} actions in this run; *ratio*: plan + claim / baseline.",
         "",
-        table(["backend", "actions", "due today", "messages", "plan + claim", "statements", "send", "statements",
-               "statements per message", "again"], sweep_rows),
+        table(["backend", "actions", "due today", "messages", "plan + claim", "baseline", "ratio", "statements",
+               "send", "statements", "statements per message", "again"], sweep_rows),
         "",
         "**Weekly digest** to 20 subscribed channels (20 parties), times in ms. *messages*: digest parts.",
         "A party's digest lists at most 10 actions per section (`digest_section_max`, most urgent first) and",
         "counts the rest, so neither its length nor its cost follows the table; the sections are counted in",
         "SQL and only the listed actions are loaded, a few parties planned and claimed at a time.",
+        f"*baseline*: plan + claim of the digest at {count(digest_sizes(large)[0])} actions in this run; *ratio*: plan + claim / baseline.",
         "",
-        table(["backend", "actions", "messages", "plan + claim", "statements", "send", "statements"], digest_rows),
+        table(["backend", "actions", "messages", "plan + claim", "baseline", "ratio", "statements", "send",
+               "statements"], digest_rows),
     ]
     return "\n".join(out)
 

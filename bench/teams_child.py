@@ -18,14 +18,20 @@ from aiohttp import web
 
 from bot.teams import auth
 from bot.teams.options import TeamsOptions
-from tests.support.teams_harness import StaticTokenProvider
 
 
-def options() -> TeamsOptions:
-    return TeamsOptions(app_id=os.environ["TEAMS_APP_ID"], app_password="bench-secret",
+def options(*, static_tokens: bool = True) -> TeamsOptions:
+    """`static_tokens=False`: MSAL as in the service (the memory benchmark's baseline sends nothing)."""
+    provider = None
+    if static_tokens:
+        # The test harness loads the bot: only the Teams benchmark's children, which load it anyway.
+        from tests.support.teams_harness import StaticTokenProvider
+
+        provider = StaticTokenProvider
+    return TeamsOptions(app_id=os.environ["TEAMS_APP_ID"], app_password=os.environ.get("TEAMS_APP_PASSWORD", "bench-secret"),
                         tenant_id=os.environ["TEAMS_TENANT_ID"],
-                        openid_metadata_url=os.environ["TEAMS_OPENID_METADATA_URL"],
-                        check_service_url=False, token_provider=StaticTokenProvider)
+                        openid_metadata_url=os.environ.get("TEAMS_OPENID_METADATA_URL", "http://127.0.0.1:9/openid"),
+                        check_service_url=False, token_provider=provider)
 
 
 def serve() -> web.Application:
@@ -41,7 +47,7 @@ def serve() -> web.Application:
     return web_app
 
 
-def bare() -> web.Application:
+def bare(*, static_tokens: bool = True) -> web.Application:
     from microsoft_agents.hosting.aiohttp import CloudAdapter, start_agent_process
     from microsoft_agents.hosting.core import (
         AgentApplication,
@@ -51,7 +57,7 @@ def bare() -> web.Application:
         TurnState,
     )
 
-    opts = options()
+    opts = options(static_tokens=static_tokens)
     config = auth.agent_auth_configuration(opts)
     connections = auth.connection_manager(opts, config)
     validator = auth.TokenValidator(config, opts.openid_metadata_url)

@@ -22,6 +22,7 @@ from bench.common import (
     seed_engine,
     sizes,
     table,
+    with_baseline,
 )
 from bot.app import App
 from bot.config import Settings
@@ -89,10 +90,12 @@ def run(large: bool = False) -> str:
         "Each chat input through `App.handle` (parse, permissions, one transaction, reply value; no HTTP).",
         f"{REPEAT} runs per command after one warm-up; the 99th percentile of so few runs is the slowest one.",
         "`queries` is the number of SQL statements per request, counted with SQLAlchemy's",
-        "`before_cursor_execute` event; it does not grow with the table.",
+        "`before_cursor_execute` event; it does not grow with the table. *baseline*: the same command's",
+        "median at the smallest size of this run; *ratio*: median / baseline.",
         "",
     ]
     medians: dict[tuple[str, int, str], str] = {}
+    smallest = sizes(large)[0]
     for backend in backends():
         for n in sizes(large):
             log(f"use cases: {backend}, {n} actions")
@@ -101,7 +104,8 @@ def run(large: bool = False) -> str:
             medians.update({(backend, n, str(row[0])): str(row[1]) for row in rows})
             out.append(f"**{backend}, {count(n)} actions** (times in ms)")
             out.append("")
-            out.append(table(["command", "median", "p99", "queries"], rows))
+            out.append(table(["command", "median", "p99", "queries", f"median at {count(smallest)} (baseline)",
+                              "ratio"], with_baseline(rows, medians, backend, smallest)))
             out.append("")
     out.extend(growth(medians, sizes(large)))
     return "\n".join(out)

@@ -30,6 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import console_delivery, delivery, logformat, metrics
 from bot.app import App
 from bot.sent_marks import SentMarks
+from bot.takes import Takes
 from handlers.core.clock import as_utc
 from handlers.core.replies import Reply
 from handlers.privacy import retention
@@ -301,10 +302,11 @@ class ReminderRunner:
         lanes = await self._db(_order.lanes, order)
         slots = asyncio.Semaphore(self.parallel)
         marks = SentMarks(self._db, self.worker, now)
+        takes = Takes(self._db, self.worker, now, self.config)
 
         async def lane(ids: list[int]) -> list[Outcome]:
             async with slots:
-                return await self._deliver_lane(ids, now, fresh_set, marks)
+                return await self._deliver_lane(ids, now, fresh_set, takes, marks)
 
         tasks = [asyncio.ensure_future(lane(ids)) for ids in lanes]
         try:
@@ -316,6 +318,7 @@ class ReminderRunner:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         finally:
+            await takes.close()
             await marks.close()  # what went out is marked, also when the lanes stopped early
         position = {notification_id: n for n, notification_id in enumerate(order)}
         done = sorted((o for outcomes in results for o in outcomes), key=lambda o: position.get(o.id, 0))
@@ -331,14 +334,13 @@ class ReminderRunner:
             outcomes += await self.deliver(now, ids, retries=False, force=True)
         return outcomes
 
-    async def _deliver_lane(self, ids: list[int], now: datetime, fresh_set: set[int],
+    async def _deliver_lane(self, ids: list[int], now: datetime, fresh_set: set[int], takes: Takes,
                             marks: SentMarks) -> list[Outcome]:
         """The claims of one destination, one after another; what waits for what is `order.LaneHolds`."""
         holds = _order.LaneHolds(self.config.policy)
         outcomes: list[Outcome] = []
         for notification_id in ids:
-            prepared = await self._db(engine.take, notification_id, now, self.worker, self.config,
-                                      fresh=notification_id in fresh_set)
+            prepared = await takes.take(notification_id, fresh=notification_id in fresh_set)
             if prepared is None:
                 continue  # another process has it, or it is finished
             if isinstance(prepared, str):

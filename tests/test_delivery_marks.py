@@ -1,7 +1,8 @@
-"""What went out is marked sent in batches (bot/sent_marks.py), with the same compare-and-set as one
-message at a time: a claim another worker took over is not marked, each message keeps its own id,
-the addresses are healthy again, a round that stops early still marks what was sent, and a mark the
-database refuses is said, never dropped in silence."""
+"""Claims are taken for sending (bot/takes.py) and what went out is marked sent (bot/sent_marks.py)
+in batches, with the same compare-and-set as one message at a time: a claim another worker holds
+is neither taken nor marked, each message keeps its own id, the addresses are healthy again, a
+round that stops early still marks what was sent, and a mark the database refuses is said, never
+dropped in silence."""
 
 from __future__ import annotations
 
@@ -49,6 +50,18 @@ def rows(app: App) -> dict[str, Notification]:
 def health(app: App) -> dict[str, DeliveryHealth]:
     with app.sessions() as session:
         return {row.address: row for row in session.scalars(select(DeliveryHealth))}
+
+
+def leases(app: App) -> list[str]:
+    """Every UPDATE that leases claims for sending, as the database received it."""
+    seen: list[str] = []
+
+    @event.listens_for(app.engine, "before_cursor_execute")
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE NOTIFICATIONS") and "attempts" in statement:
+            seen.append(statement)
+
+    return seen
 
 
 def sent_updates(app: App) -> list[str]:
@@ -114,13 +127,14 @@ def runner_for(app: App, deliverer: object, **options: object) -> ReminderRunner
 def test_a_round_marks_its_messages_together(app: App) -> None:
     channels = [f"C{n}" for n in range(10)]
     ids = overview_claims(app, channels)
-    statements = sent_updates(app)
+    statements, leased = sent_updates(app), leases(app)
     outcomes = asyncio.run(runner_for(app, Together(len(channels))).deliver(NOW, ids, retries=False, force=True))
     assert sorted(o.status for o in outcomes) == ["sent"] * 10
     found = rows(app)
     assert {c: (found[c].status, found[c].message_id) for c in channels} == {c: ("sent", f"ts-{c}") for c in channels}
-    # Ten messages accepted at once: one UPDATE marks them all (one at a time, it was ten).
-    assert len(statements) == 1
+    # Ten lanes ready at once: one UPDATE leases their claims, and once the messages are accepted
+    # together, one marks them all (one at a time, it was ten and ten).
+    assert len(leased) == 1 and len(statements) == 1
     assert set(health(app)) == set(channels)
 
 
@@ -140,6 +154,19 @@ class CrashAfterSend:
             assert row is not None
             if row.destination == self.address:
                 raise RuntimeError("the process died after sending")
+
+
+def test_claims_held_elsewhere_are_not_taken_in_a_batch(app: App) -> None:
+    ids = overview_claims(app, ["C1", "C2", "C3"], worker="w")
+    later = NOW + POLICY.stale_after + timedelta(minutes=1)
+    with transaction(app.sessions) as session:
+        assert claims.lease(session, ids[0], later, "other", POLICY)  # stale: another worker took it
+        assert claims.lease_many(session, ids, later, "w", POLICY, fresh=set(ids)) == {ids[1], ids[2]}
+        # Leased once: a second lease of the same attempt wins nothing.
+        assert claims.lease_many(session, ids, later, "w", POLICY, fresh=set(ids)) == set()
+    found = rows(app)
+    assert (found["C1"].claimed_by, found["C1"].attempts) == ("other", 1)
+    assert (found["C2"].claimed_by, found["C2"].attempts) == ("w", 1)
 
 
 def test_a_round_that_stops_still_marks_what_went_out(app: App) -> None:

@@ -20,7 +20,7 @@ message goes out a second time. See docs/REMINDERS.md.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -149,23 +149,39 @@ def lease(session: Session, notification_id: int, now: datetime, worker: str, po
     A fresh claim is leased by the process that inserted it; anyone may lease a failed row whose
     backoff has passed or a claim whose process went quiet for `stale_after`.
     """
+    return notification_id in lease_many(session, [notification_id], now, worker, policy,
+                                         fresh={notification_id} if fresh else ())
+
+
+def lease_many(session: Session, ids: Sequence[int], now: datetime, worker: str, policy: ReminderPolicy,
+               *, fresh: Collection[int] = ()) -> set[int]:
+    """`lease` for many rows in one transaction (`fresh`: the ids this worker has just claimed);
+    returns the ids leased. One compare-and-set UPDATE per kind, RETURNING what it won."""
     at = to_db(now)
-    conditions = [
+    retry = [
         and_(Notification.status == "failed", Notification.next_attempt_at.is_not(None),
              Notification.next_attempt_at <= at),
         and_(Notification.status == "claimed", Notification.claimed_at < at - policy.stale_after),
     ]
-    if fresh:
-        conditions.append(and_(Notification.status == "claimed", Notification.claimed_by == worker,
-                               Notification.attempts == 0))
-    result = session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, or_(*conditions))
-        .values(status="claimed", claimed_by=worker, claimed_at=at, attempts=Notification.attempts + 1,
-                next_attempt_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)
+    own = and_(Notification.status == "claimed", Notification.claimed_by == worker, Notification.attempts == 0)
+    won: set[int] = set()
+    wanted = list(dict.fromkeys(ids))
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        groups = ([i for i in chunk if i in fresh], [*retry, own]), ([i for i in chunk if i not in fresh], retry)
+        for group, conditions in groups:
+            if not group:
+                continue
+            stmt = (
+                update(Notification)
+                .where(Notification.id.in_(group), or_(*conditions))
+                .values(status="claimed", claimed_by=worker, claimed_at=at, attempts=Notification.attempts + 1,
+                        next_attempt_at=None)
+                .returning(Notification.id)
+                .execution_options(synchronize_session=False)
+            )
+            won.update(session.connection().execute(stmt).scalars())
+    return won
 
 
 def mark_sent(session: Session, notification_id: int, worker: str, now: datetime, message_id: str) -> bool:

@@ -212,9 +212,16 @@ def take(session: Session, notification_id: int, now: datetime, worker: str, con
          fresh: bool = False) -> Prepared | str | None:
     """Lease a claim for one send attempt and say what to send, in one transaction: None when another
     process holds it or it is finished, a reason when it is no longer wanted (it is then skipped)."""
-    if not claims.lease(session, notification_id, now, worker, config.policy, fresh=fresh):
-        return None
-    return prepare(session, notification_id, now, config)
+    return take_many(session, [(notification_id, fresh)], now, worker, config)[notification_id]
+
+
+def take_many(session: Session, wanted: Sequence[tuple[int, bool]], now: datetime, worker: str,
+              config: EngineConfig) -> dict[int, Prepared | str | None]:
+    """`take` for several claims (id, fresh) in one transaction, e.g. the next message of each
+    destination that is ready to send (bot/takes.py)."""
+    leased = claims.lease_many(session, [i for i, _ in wanted], now, worker, config.policy,
+                               fresh={i for i, fresh in wanted if fresh})
+    return {i: prepare(session, i, now, config) if i in leased else None for i, _ in wanted}
 
 
 def _unwanted(session: Session, row: Notification, category: str, now: datetime, config: EngineConfig) -> str | None:
