@@ -27,10 +27,14 @@ RUN groupadd --system --gid 10001 oppfolging \
     && mkdir -p /srv/oppfolging/data \
     && chown -R oppfolging:oppfolging /srv/oppfolging
 COPY --from=build /opt/venv /opt/venv
+# MALLOC_ARENA_MAX: glibc reads it at start, before `serve` could set it (bot/allocator.py).
+# SQLITE_CACHE_KIB: the page cache of each SQLite connection when no DATABASE_URL is given.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PORT=3978 \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    MALLOC_ARENA_MAX=2 \
+    SQLITE_CACHE_KIB=512
 # Without DATABASE_URL the bot uses SQLite in ./data, i.e. the volume below.
 WORKDIR /srv/oppfolging
 VOLUME ["/srv/oppfolging/data"]

@@ -123,17 +123,25 @@ def navigates(driver: Any, act: Any) -> None:
     """Do `act` (a key press that submits a form or follows a link) and wait until the next page is loaded.
 
     Chromium handles the key press, then loads the next page on its own; without this, a lookup can run
-    against the old page. The wait is for the page to change, not a timing of the bot.
+    against the old page. The wait is for the page to change, not a timing of the bot. The old page is
+    marked with a script variable a new document does not have: asking an element of the old page
+    whether it is stale made ChromeDriver answer "Node with given id does not belong to the document"
+    as an unknown error instead of a stale element (seen once in CI).
     """
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("window.oppfolgingOldPage = true;")
     act()
-    wait = WebDriverWait(driver, 30)
-    wait.until(expected_conditions.staleness_of(old))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def next_page_loaded(d: Any) -> bool:
+        try:
+            return bool(d.execute_script(
+                "return window.oppfolgingOldPage === undefined && document.readyState === 'complete';"))
+        except WebDriverException:  # between two documents
+            return False
+
+    WebDriverWait(driver, 30).until(next_page_loaded)
 
 
 def test_the_page_works_by_keyboard_and_passes_the_accessibility_check(browser: Any, site: Any) -> None:
