@@ -56,6 +56,19 @@ def start_bare_app(api_url: str, teams: bool) -> Process:
                    env, port, health=None)
 
 
+async def chat_peak(session: aiohttp.ClientSession, proc: Process, fake: FakeSlack, ids: list[int], *,
+                    answer: bool) -> float:
+    """Peak RSS of `proc` while it gets the chat burst: CHAT_REQUESTS signed requests at once."""
+    kind_list = kinds(ids)
+    work = asyncio.ensure_future(asyncio.gather(*(
+        one(session, proc.url, fake, kind_list[i % len(kind_list)], i, answer=answer)
+        for i in range(CHAT_REQUESTS)
+    )))
+    peak = await sample_while(proc, work)
+    await work
+    return peak
+
+
 async def bare_peak(api_url: str, fake: FakeSlack, ids: list[int], teams: bool) -> tuple[float, float]:
     """Idle RSS of the bare app(s), and their peak under the same chat traffic (acknowledged only)."""
     proc = await asyncio.to_thread(start_bare_app, api_url, teams)
@@ -63,14 +76,7 @@ async def bare_peak(api_url: str, fake: FakeSlack, ids: list[int], teams: bool) 
         await asyncio.sleep(1.0)
         idle = proc.rss_mib()
         async with aiohttp.ClientSession() as session:
-            kind_list = kinds(ids)
-            work = asyncio.ensure_future(asyncio.gather(*(
-                one(session, proc.url, fake, kind_list[i % len(kind_list)], i, answer=False)
-                for i in range(CHAT_REQUESTS)
-            )))
-            peak = await sample_while(proc, work)
-            await work
-        return idle, peak
+            return idle, await chat_peak(session, proc, fake, ids, answer=False)
     finally:
         await asyncio.to_thread(proc.stop)
 
@@ -99,25 +105,16 @@ async def measure(url: str, channels: int = CHANNELS, teams: bool = False) -> di
     fake = FakeSlack()
     runner = await fake.start()
     result: dict[str, float] = {}
+    proc: Process | None = None
     try:
         result["bare_idle"], result["bare_peak"] = await bare_peak(fake.url, fake, ids, teams)
-    except BaseException:
-        await runner.cleanup()
-        raise
-    proc = await asyncio.to_thread(start_probe, url, fake.url, teams)
-    try:
+        proc = await asyncio.to_thread(start_probe, url, fake.url, teams)
         await asyncio.sleep(1.0)
         result["idle"] = proc.rss_mib()
         async with aiohttp.ClientSession() as session:
             await one(session, proc.url, fake, Kind("medlem", lambda i, u, t: slash_command(
                 "medlem AU", user=USER, response_url=u, trigger_id=t)), 0, answer=True)
-            kind_list = kinds(ids)
-            work = asyncio.ensure_future(asyncio.gather(*(
-                one(session, proc.url, fake, kind_list[i % len(kind_list)], i, answer=True)
-                for i in range(CHAT_REQUESTS)
-            )))
-            result["chat_peak"] = await sample_while(proc, work)
-            await work
+            result["chat_peak"] = await chat_peak(session, proc, fake, ids, answer=True)
             result["after_chat"] = proc.rss_mib()
             start = time.perf_counter()
             sweep = asyncio.ensure_future(session.post(proc.url + "/bench/sweep", params={"now": NOW.isoformat()},
@@ -141,7 +138,8 @@ async def measure(url: str, channels: int = CHANNELS, teams: bool = False) -> di
             await asyncio.sleep(1.0)
             result["after_digest"] = proc.rss_mib()
     finally:
-        await asyncio.to_thread(proc.stop)
+        if proc is not None:
+            await asyncio.to_thread(proc.stop)
         await runner.cleanup()
     return result
 

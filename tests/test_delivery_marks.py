@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.delivery import Destination as SendTo
 from bot.scheduler import ReminderRunner
 from bot.sent_marks import SentMarks
+from bot.takes import Takes
 from handlers.core.replies import Reply
 from handlers.reminders import claims, failures
 from handlers.reminders.pacing import Pacer
@@ -52,25 +53,14 @@ def health(app: App) -> dict[str, DeliveryHealth]:
         return {row.address: row for row in session.scalars(select(DeliveryHealth))}
 
 
-def leases(app: App) -> list[str]:
-    """Every UPDATE that leases claims for sending, as the database received it."""
+def notification_updates(app: App, column: str) -> list[str]:
+    """Every UPDATE of notifications that sets `column`, as the database received it: `attempts`
+    for a lease, `sent_at` for a mark."""
     seen: list[str] = []
 
     @event.listens_for(app.engine, "before_cursor_execute")
     def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("UPDATE NOTIFICATIONS") and "attempts" in statement:
-            seen.append(statement)
-
-    return seen
-
-
-def sent_updates(app: App) -> list[str]:
-    """Every UPDATE that marks notifications sent, as the database received it."""
-    seen: list[str] = []
-
-    @event.listens_for(app.engine, "before_cursor_execute")
-    def record(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("UPDATE NOTIFICATIONS") and "sent_at" in statement:
+        if statement.lstrip().upper().startswith("UPDATE NOTIFICATIONS") and column in statement:
             seen.append(statement)
 
     return seen
@@ -85,7 +75,7 @@ def test_many_marks_in_one_transaction_win_only_what_the_worker_holds(app: App) 
     later = NOW + POLICY.stale_after + timedelta(minutes=1)
     with transaction(app.sessions) as session:  # the owner went quiet: another worker took C3 over
         assert claims.lease(session, ids[2], later, "other", POLICY)
-    statements = sent_updates(app)
+    statements = notification_updates(app, "sent_at")
     sent = [failures.Sent(ids[0], "m-1", "slack", "C1"), failures.Sent(ids[1], "m-2", "slack", "C2"),
             failures.Sent(ids[2], "m-3", "slack", "C3")]
     with transaction(app.sessions) as session:
@@ -127,7 +117,7 @@ def runner_for(app: App, deliverer: object, **options: object) -> ReminderRunner
 def test_a_round_marks_its_messages_together(app: App) -> None:
     channels = [f"C{n}" for n in range(10)]
     ids = overview_claims(app, channels)
-    statements, leased = sent_updates(app), leases(app)
+    statements, leased = notification_updates(app, "sent_at"), notification_updates(app, "attempts")
     outcomes = asyncio.run(runner_for(app, Together(len(channels))).deliver(NOW, ids, retries=False, force=True))
     assert sorted(o.status for o in outcomes) == ["sent"] * 10
     found = rows(app)
@@ -200,3 +190,23 @@ def test_a_mark_the_database_refuses_is_said_and_raised(app: App, tmp_path: Path
         broken.close()
     assert "could not mark 1 sent notification(s)" in caplog.text and "overview:C1" in caplog.text
     assert rows(app)["C1"].status == "claimed"  # to be sent again after `stale_after`, not lost
+
+
+def test_a_take_the_database_refuses_reaches_every_lane_that_asked(app: App, tmp_path: Path) -> None:
+    ids = overview_claims(app, ["C1", "C2", "C3"])
+    broken = App(Settings(database_url=f"sqlite:///{tmp_path / 'empty.sqlite'}"), clock=lambda: NOW)
+    runner = runner_for(broken, Together(3))
+
+    async def round_() -> list[object]:
+        takes = Takes(runner._db, "w", NOW, runner.config)
+        answers = await asyncio.gather(*(takes.take(i, fresh=True) for i in ids), return_exceptions=True)
+        await takes.close()
+        return answers
+
+    try:
+        answers = asyncio.run(round_())
+    finally:
+        broken.close()
+    # One batch for the three lanes, and each of them is told: none goes on as if it held its claim.
+    assert len(answers) == 3 and all(isinstance(a, Exception) and "notifications" in str(a) for a in answers)
+    assert {row.attempts for row in rows(app).values()} == {0}  # nothing leased in the real database

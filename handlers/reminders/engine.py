@@ -208,17 +208,12 @@ def prepare(session: Session, notification_id: int, now: datetime, config: Engin
                     int(payload.get("part", 1)))
 
 
-def take(session: Session, notification_id: int, now: datetime, worker: str, config: EngineConfig, *,
-         fresh: bool = False) -> Prepared | str | None:
-    """Lease a claim for one send attempt and say what to send, in one transaction: None when another
-    process holds it or it is finished, a reason when it is no longer wanted (it is then skipped)."""
-    return take_many(session, [(notification_id, fresh)], now, worker, config)[notification_id]
-
-
 def take_many(session: Session, wanted: Sequence[tuple[int, bool]], now: datetime, worker: str,
               config: EngineConfig) -> dict[int, Prepared | str | None]:
-    """`take` for several claims (id, fresh) in one transaction, e.g. the next message of each
-    destination that is ready to send (bot/takes.py)."""
+    """Lease claims (id, fresh) for one send attempt each and say what to send, in one transaction
+    (the next message of each destination that is ready, bot/takes.py): per id, what to send, a
+    reason when it is no longer wanted (it is then skipped), or None when another process holds it
+    or it is finished."""
     leased = claims.lease_many(session, [i for i, _ in wanted], now, worker, config.policy,
                                fresh={i for i, fresh in wanted if fresh})
     return {i: prepare(session, i, now, config) if i in leased else None for i, _ in wanted}

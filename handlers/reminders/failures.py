@@ -58,27 +58,23 @@ TEAMS_CODES = frozenset({"forbidden", "not_found"})
 SELF = frozenset({"failure", "coverage", "overview", "subscriber"})
 
 
-def _ensure_health(session: Session, platform: str, address: str, at: datetime) -> None:
-    """Insert the address's health row if missing (replicas may race: ON CONFLICT DO NOTHING)."""
-    stmt = claims.dialect_insert(session, DeliveryHealth).values(platform=platform, address=address, failing=False, updated_at=at)
+def _ensure_health(session: Session, addresses: Sequence[tuple[str, str]], at: datetime) -> None:
+    """Insert the health rows of (platform, address) that are missing (replicas may race: ON
+    CONFLICT DO NOTHING)."""
+    rows = [{"platform": platform, "address": address, "failing": False, "updated_at": at}
+            for platform, address in addresses]
+    stmt = claims.dialect_insert(session, DeliveryHealth).values(rows)
     session.connection().execute(stmt.on_conflict_do_nothing(index_elements=["platform", "address"]))
 
 
 def _health(session: Session, platform: str, address: str, now: datetime) -> DeliveryHealth:
     at = claims.to_db(now)
-    _ensure_health(session, platform, address, at)
+    _ensure_health(session, [(platform, address)], at)
     row = session.scalar(select(DeliveryHealth).where(DeliveryHealth.platform == platform,
                                                       DeliveryHealth.address == address))
     assert row is not None
     row.updated_at = at
     return row
-
-
-def delivered(session: Session, notification_id: int, worker: str, now: datetime, message_id: str,
-              platform: str, address: str) -> bool:
-    """Mark the claim sent and the address healthy again (a fixed channel or mailbox is used again)."""
-    return notification_id in delivered_many(session, [Sent(notification_id, message_id, platform, address)],
-                                             worker, now)
 
 
 @dataclass(frozen=True)
@@ -92,8 +88,9 @@ class Sent:
 
 
 def delivered_many(session: Session, sent: Sequence[Sent], worker: str, now: datetime) -> set[int]:
-    """`delivered` for many messages in one transaction: the claims this worker still held are
-    marked sent (their ids are returned), and each address they went to is healthy again."""
+    """Messages the platforms accepted, in one transaction: the claims this worker still held are
+    marked sent (their ids are returned), and each address they went to is healthy again (a fixed
+    channel or mailbox is used again)."""
     if not sent:
         return set()
     won = claims.mark_sent_many(session, [(item.id, item.message_id) for item in sent], worker, now)
@@ -101,11 +98,7 @@ def delivered_many(session: Session, sent: Sequence[Sent], worker: str, now: dat
     addresses = sorted({(item.platform, item.address) for item in sent})
     for start in range(0, len(addresses), claims.CHUNK):
         chunk = addresses[start : start + claims.CHUNK]
-        # Replicas may race to create a row: ON CONFLICT DO NOTHING.
-        rows = [{"platform": platform, "address": address, "failing": False, "updated_at": at}
-                for platform, address in chunk]
-        session.connection().execute(claims.dialect_insert(session, DeliveryHealth).values(rows)
-                                     .on_conflict_do_nothing(index_elements=["platform", "address"]))
+        _ensure_health(session, chunk, at)
         session.execute(
             update(DeliveryHealth)
             .where(tuple_(DeliveryHealth.platform, DeliveryHealth.address).in_(chunk))
