@@ -26,6 +26,7 @@ from bot.slack import service as slack_service
 from bot.teams import startup as teams_startup
 from bot.web import service as overview_web
 from bot.web.access_log import PathOnlyAccessLogger
+from handlers import router
 from storage.db import is_up_to_date
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,9 @@ async def request_ids(request: web.Request,
 
 
 def build_web_app(app: App, modules: Sequence[ServiceModule] | None = None) -> web.Application:
+    # A one-shot command loads only the feature it runs; a service loads them all now, so that no
+    # user's first command waits for an import (and `gc.freeze` sets them aside with the rest).
+    router.load_features()
     web_app = web.Application(client_max_size=MAX_BODY)
     web_app[APP_KEY] = app
     web_app.middlewares.append(request_ids)  # first: every line logged while a request is handled names it

@@ -16,40 +16,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.actions import commands as action_commands
-from handlers.actions import forms as action_forms
 from handlers.core import command_text, registry
-from handlers.core import help as core_help
 from handlers.core.catalog import t
 from handlers.core.clock import DEFAULT_TZ
 from handlers.core.context import Actor, Context
 from handlers.core.errors import UserError
 from handlers.core.replies import Reply, error_reply
 from handlers.core.text import clean_input, strip_prefix
-from handlers.importing import commands as import_commands
-from handlers.meetings import commands as meeting_commands
-from handlers.meetings import forms as meeting_forms
-from handlers.meetings.questions import answer as answer_question
-from handlers.overview import commands as overview_commands
-from handlers.parties import commands as party_commands
-from handlers.reminders import coverage, snoozes, subscriptions
 
 log = logging.getLogger(__name__)
 
-# The features whose `@command`s and `@form`s make up the language: importing them registers them.
-FEATURES = (
-    core_help,
-    action_commands,
-    action_forms,
-    party_commands,
-    meeting_commands,
-    meeting_forms,
-    import_commands,
-    subscriptions,
-    coverage,
-    snoozes,
-    overview_commands,
-)
+
+def load_features() -> None:
+    """Every feature module, for a service that should pay for loading them at start rather than on
+    a user's first command (`dispatch` loads a command's feature when it is first used)."""
+    from handlers.meetings import questions  # noqa: F401  (answers text that names no command)
+
+    registry.load_all()
 
 
 def dispatch(text: str, ctx: Context) -> Reply:
@@ -60,8 +43,11 @@ def dispatch(text: str, ctx: Context) -> Reply:
     found, rest = registry.find(body)
     if found is not None:
         return found.handler(ctx, rest)
-    # Text that is no command is a question in plain words.
-    return answer_question(ctx, body)
+    # Text that is no command is a question in plain words. Imported here, as commands are: a
+    # one-shot `oppfolging run` loads only the feature it uses.
+    from handlers.meetings.questions import answer
+
+    return answer(ctx, body)
 
 
 def _clean(value: Any) -> Any:
@@ -74,7 +60,7 @@ def _clean(value: Any) -> Any:
 
 def submit_form(ctx: Context, form_id: str, values: Mapping[str, Any], form_context: Mapping[str, Any]) -> Reply:
     """A submitted form (Slack modal, Teams card) to the feature that registered its id."""
-    submitter = registry.FORMS.get(form_id)
+    submitter = registry.submitter(form_id)
     if submitter is None:
         raise UserError(t("form.unknown"))
     # Form fields skip the command parser, so they are cleaned here as typed commands are.

@@ -129,7 +129,7 @@ def list_reply(ctx: Context, flt: queries.ActionFilter, page: int, title: str, e
     return reply
 
 
-@command("liste", "list", "ls", help_key="help.list", read_only=True)
+@command("liste")
 def cmd_list(ctx: Context, args: str) -> Reply:
     flt, page, label = _parse_list_args(ctx, args)
     title = t("list.title_for", parties=label) if label else t("list.title")
@@ -138,7 +138,7 @@ def cmd_list(ctx: Context, args: str) -> Reply:
     return list_reply(ctx, flt, page, title, t("list.empty"), command=f"liste {without_page(args)}".strip())
 
 
-@command("mine", "my", "mine oppgaver", help_key="help.mine", read_only=True)
+@command("mine")
 def cmd_mine(ctx: Context, args: str) -> Reply:
     keys = list(ctx.my_party_keys)
     if not keys:
@@ -156,7 +156,7 @@ def cmd_mine(ctx: Context, args: str) -> Reply:
 # --- one action --------------------------------------------------------------------------------
 
 
-@command("ny", "new", "add", "legg til", help_key="help.new")
+@command("ny")
 @asks_about_dates("ny")
 def cmd_new(ctx: Context, args: str) -> Reply:
     if not args.strip():
@@ -170,7 +170,7 @@ def cmd_new(ctx: Context, args: str) -> Reply:
     return created_reply(ctx, action, created)
 
 
-@command("vis", "show", "detaljer", "info", help_key="help.show", read_only=True)
+@command("vis")
 def cmd_show(ctx: Context, args: str) -> Reply:
     action_id, _ = _id_and_rest(args, "help.show")
     action = lifecycle.load(ctx, action_id)
@@ -252,27 +252,27 @@ def _status_command(ctx: Context, args: str, status: str, usage: str, done_key: 
     return reply
 
 
-@command("ferdig", "done", "fullfort", "fullført", "complete", help_key="help.done")
+@command("ferdig")
 def cmd_done(ctx: Context, args: str) -> Reply:
     return _status_command(ctx, args, "done", "help.done", "actions.done", "actions.already_done")
 
 
-@command("gjenåpne", "gjenapne", "reopen", "apne", "åpne", help_key="help.reopen")
+@command("gjenåpne")
 def cmd_reopen(ctx: Context, args: str) -> Reply:
     return _status_command(ctx, args, "open", "help.reopen", "actions.reopened", "actions.already_open")
 
 
-@command("påbegynt", "pabegynt", "start", "startet", "igang", help_key="help.start")
+@command("påbegynt")
 def cmd_start(ctx: Context, args: str) -> Reply:
     return _status_command(ctx, args, "in_progress", "help.start", "actions.started", "actions.already_started")
 
 
-@command("avbryt", "cancel", "kanseller", help_key="help.cancel")
+@command("avbryt")
 def cmd_cancel(ctx: Context, args: str) -> Reply:
     return _status_command(ctx, args, "cancelled", "help.cancel", "actions.cancelled", "actions.already_cancelled")
 
 
-@command("utsett", "postpone", "flytt", help_key="help.postpone")
+@command("utsett")
 @asks_about_dates("utsett")
 def cmd_postpone(ctx: Context, args: str) -> Reply:
     action_id, rest = _id_and_rest(args, "help.postpone")
@@ -284,7 +284,7 @@ def cmd_postpone(ctx: Context, args: str) -> Reply:
     return reply
 
 
-@command("frist", "deadline", help_key="help.deadline")
+@command("frist")
 @asks_about_dates("frist")
 def cmd_deadline(ctx: Context, args: str) -> Reply:
     action_id, rest = _id_and_rest(args, "help.deadline")
@@ -296,7 +296,7 @@ def cmd_deadline(ctx: Context, args: str) -> Reply:
     return reply
 
 
-@command("kommenter", "kommentar", "comment", "notat", help_key="help.comment")
+@command("kommenter")
 def cmd_comment(ctx: Context, args: str) -> Reply:
     action_id, rest = _id_and_rest(args, "help.comment")
     if not rest:
@@ -307,14 +307,14 @@ def cmd_comment(ctx: Context, args: str) -> Reply:
     return reply
 
 
-@command("endre", "edit", "rediger", help_key="help.edit")
+@command("endre")
 def cmd_edit(ctx: Context, args: str) -> Reply:
     action_id, rest = _id_and_rest(args, "help.edit")
     action = lifecycle.edit_text(ctx, action_id, rest)
     return detail_reply(ctx, action, title=t("actions.edited", id=action.id))
 
 
-@command("ansvar", "ansvarlig", "assign", help_key="help.assign")
+@command("ansvar")
 def cmd_assign(ctx: Context, args: str) -> Reply:
     action_id, rest = _id_and_rest(args, "help.assign")
     action = lifecycle.set_parties(ctx, action_id, rest)

@@ -5,19 +5,13 @@ from __future__ import annotations
 from handlers.core import command_text
 from handlers.core.catalog import t
 from handlers.core.context import Context
-from handlers.core.registry import COMMANDS, command
+from handlers.core.registry import command, help_keys
 from handlers.core.replies import Reply, Section
 
 
-@command("hjelp", "help", "?", "kommandoer", help_key=None)
+@command("hjelp")
 def cmd_help(ctx: Context, args: str) -> Reply:
-    seen: set[str] = set()
-    lines: list[str] = []
-    for entry in COMMANDS.values():
-        if entry.help_key is None or entry.name in seen:
-            continue
-        seen.add(entry.name)
-        lines.append(t(entry.help_key))
+    lines = [t(key) for key in help_keys()]
     teams = ctx.actor.platform == command_text.TEAMS
     if not teams:
         intro, english = t("help.intro"), t("help.tip_english")

@@ -12,7 +12,7 @@ from handlers.core.replies import Reply
 from handlers.core.text import fold
 
 
-@command("importer", "import", help_key="help.import")
+@command("importer")
 def cmd_import(ctx: Context, args: str) -> Reply:
     # Imported here, not at the top: the readers and the extraction rules of every protocol format
     # take ~50 ms to load, which every process pays when the router registers this command.

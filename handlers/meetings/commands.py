@@ -137,7 +137,7 @@ def _filter(ctx: Context, args: str) -> selectors.Selector:
     return selector
 
 
-@command("neste møte", "neste møter", "next meeting", "nestemøte", help_key="meeting.help.next", read_only=True)
+@command("neste møte")
 def cmd_next(ctx: Context, args: str) -> Reply:
     selector = _filter(ctx, args)
     meeting = selectors.find(ctx, selectors.Selector(
@@ -147,7 +147,7 @@ def cmd_next(ctx: Context, args: str) -> Reply:
     return meeting_reply(ctx, meeting, title=t("meeting.next_title"))
 
 
-@command("møter", "meetings", "kalender", "calendar", "møteplan", help_key="meeting.help.list", read_only=True)
+@command("møter")
 def cmd_list(ctx: Context, args: str) -> Reply:
     words = [w for w in args.split() if fold(w) not in ("alle", "all")]
     show_all = len(words) != len(args.split())
@@ -177,7 +177,7 @@ def cmd_list(ctx: Context, args: str) -> Reply:
     return reply
 
 
-@command("møte", "meeting", "mote", help_key="meeting.help.manage")
+@command("møte")
 def cmd_meeting(ctx: Context, args: str) -> Reply:
     head, _, rest = args.strip().partition(" ")
     word = fold(head)
@@ -236,7 +236,7 @@ def _new_time(ctx: Context, meeting: Meeting, text: str):  # type: ignore[no-unt
     return at_local(parsed.date, old.time().replace(tzinfo=None), ctx.tz), None, None
 
 
-@command("rapport", "report", "oppfølgingsrapport", help_key="meeting.help.report")
+@command("rapport")
 def cmd_report(ctx: Context, args: str) -> Reply:
     from handlers.meetings import report
 

@@ -28,7 +28,7 @@ def settings_of(ctx: Context) -> LinkSettings:
     return ctx.overview_links or LinkSettings()
 
 
-@command("oversikt", "overview", "dashbord", "dashboard", help_key="overview.help")
+@command("oversikt")
 def cmd_overview(ctx: Context, args: str) -> Reply:
     words = fold(args)
     if words in REVOKE_WORDS:

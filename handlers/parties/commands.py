@@ -22,7 +22,7 @@ from storage import people
 from storage.models import Party, PendingImport, RosterEntry
 
 
-@command("medlem", "member", "join", "bli med", help_key="help.member")
+@command("medlem")
 def cmd_member(ctx: Context, args: str) -> Reply:
     if not args.strip():
         keys = ctx.my_party_keys
@@ -40,7 +40,7 @@ def cmd_member(ctx: Context, args: str) -> Reply:
     return Reply(title=t("member.joined", parties=", ".join(joined)), lines=[t("member.joined_hint")])
 
 
-@command("forlat", "leave", "meld ut", help_key="help.leave")
+@command("forlat")
 def cmd_leave(ctx: Context, args: str) -> Reply:
     keys = lifecycle.resolve_parties(ctx, args)
     left = []
@@ -53,7 +53,7 @@ def cmd_leave(ctx: Context, args: str) -> Reply:
     return Reply(title=t("member.left", parties=", ".join(left)))
 
 
-@command("parter", "parties", "grupper", "groups", help_key="help.parties")
+@command("parter")
 def cmd_parties(ctx: Context, args: str) -> Reply:
     by_kind: dict[str, list[str]] = {}
     for info in ctx.resolver.parties:
@@ -70,7 +70,7 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:60] or "gruppe"
 
 
-@command("gruppe ny", "ny gruppe", "group new", "new group", help_key="help.group_new")
+@command("gruppe ny")
 def cmd_group_new(ctx: Context, args: str) -> Reply:
     name = " ".join(args.split())
     if not name:
@@ -101,7 +101,7 @@ _CANCEL_WORDS = frozenset({"avbryt", "cancel"})
 _PLATFORMS = {"slack": "Slack", "teams": "Teams", "console": "terminalen"}
 
 
-@command("kontakter", "kontaktliste", "contacts", "roster", help_key="help.contacts")
+@command("kontakter")
 def cmd_contacts(ctx: Context, args: str) -> Reply:
     words = args.split()
     first = fold(words[0]) if words else ""

@@ -195,7 +195,7 @@ def _section(ctx: Context, c: PartyCoverage) -> Section:
     return Section(title=ctx.resolver.label(c.key), lines=lines)
 
 
-@command("dekning", "coverage", help_key="reminders.help.coverage", read_only=True)
+@command("dekning")
 def cmd_coverage(ctx: Context, args: str) -> Reply:
     if args.strip():
         keys = list(lifecycle.resolve_parties(ctx, args.strip()))
@@ -223,7 +223,7 @@ def known_email(ctx: Context) -> str | None:
     )
 
 
-@command("varsling", "notifications", help_key="reminders.help.notify_via")
+@command("varsling")
 def cmd_notify_via(ctx: Context, args: str) -> Reply:
     person = ctx.person
     word = fold(args.strip())

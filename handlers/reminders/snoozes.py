@@ -83,8 +83,7 @@ def _reached(session: Session, action_id: int, candidates: Iterable[tuple[str, s
     return None
 
 
-@command("minn-igjen", "minn meg på igjen", "minn meg paa igjen", "minn-meg-igjen", "remind-again",
-         help_key="capture.help.snooze")
+@command("minn-igjen")
 def cmd_remind_again(ctx: Context, args: str) -> Reply:
     """`minn-igjen 12 [slack:C1] i morgen | om en uke | 15.06.2027`."""
     first, _, rest = args.strip().partition(" ")

@@ -46,7 +46,7 @@ def _parties(ctx: Context, args: str) -> tuple[str, ...]:
     return lifecycle.resolve_parties(ctx, args)
 
 
-@command("abonner", "subscribe", help_key="reminders.help.subscribe")
+@command("abonner")
 def cmd_subscribe(ctx: Context, args: str) -> Reply:
     platform, channel, name = _channel(ctx)
     keys = _parties(ctx, args)
@@ -79,8 +79,7 @@ def cmd_subscribe(ctx: Context, args: str) -> Reply:
                  data={"channel": channel, "platform": platform, "subscribed": list(keys)})
 
 
-@command("avslutt-abonnement", "avslutt abonnement", "avabonner", "unsubscribe",
-         help_key="reminders.help.unsubscribe")
+@command("avslutt-abonnement")
 def cmd_unsubscribe(ctx: Context, args: str) -> Reply:
     platform, channel, _ = _channel(ctx)
     keys = _parties(ctx, args)
@@ -108,7 +107,7 @@ def cmd_unsubscribe(ctx: Context, args: str) -> Reply:
                  private=False, data={"channel": channel, "platform": platform, "unsubscribed": list(keys)})
 
 
-@command("abonnementer", "subscriptions", help_key="reminders.help.subscriptions")
+@command("abonnementer")
 def cmd_subscriptions(ctx: Context, args: str) -> Reply:
     platform, channel, _ = _channel(ctx)
     keys = list(
@@ -127,7 +126,7 @@ def cmd_subscriptions(ctx: Context, args: str) -> Reply:
     )
 
 
-@command("oversiktskanal", "overview channel", help_key="reminders.help.overview_channel")
+@command("oversiktskanal")
 def cmd_overview_channel(ctx: Context, args: str) -> Reply:
     word = fold(args)
     row = ctx.session.get(Setting, OVERVIEW_SETTING)
@@ -157,7 +156,7 @@ def cmd_overview_channel(ctx: Context, args: str) -> Reply:
                  data={"overview_channel": value})
 
 
-@command("utsett-påminnelse", "utsett-paminnelse", "utsett påminnelse", "snooze", help_key="reminders.help.snooze")
+@command("utsett-påminnelse")
 def cmd_snooze(ctx: Context, args: str) -> Reply:
     parts = args.split(None, 1)
     if not parts:
