@@ -198,10 +198,25 @@ class ActionTally(Base):
 NO_DEADLINE = date(9999, 12, 31)
 
 
+class PartyTally(Base):
+    """How many actions each party is linked to per status and deadline day, kept by the database's
+    triggers on the links (0010) so that the overview's chart counts over days, not over actions.
+    Read only."""
+
+    __tablename__ = "party_tally"
+
+    party_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # NO_DEADLINE for actions without one
+    n: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
 class ActionEvent(Base):
     """Append-only history of an action: who did what, when, from where, and the previous value."""
 
     __tablename__ = "action_events"
+    # "Done since the last meeting" (the overview's chart) reads the status changes since then (0010).
+    __table_args__ = (Index("ix_action_events_kind_at", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)

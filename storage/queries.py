@@ -22,6 +22,7 @@ from storage.models import (
     ActionTally,
     Comment,
     Party,
+    PartyTally,
 )
 
 
@@ -200,6 +201,49 @@ def _link_counts(session: Session, flt: ActionFilter, open_statuses: list[str], 
     if closed_statuses:
         columns.append(_link_count(flt, closed_statuses).scalar_subquery())
     return tuple(session.execute(select(*columns)).one())
+
+
+def count_actions(session: Session, statuses: Sequence[str], *, party_keys: Sequence[str] | None = None,
+                  before: date | None = None) -> int:
+    """How many actions have one of `statuses` and, with `before`, a deadline before that day; with
+    `party_keys`, only those any of these parties is responsible for.
+
+    Counted without visiting the actions: without parties it sums `action_tally`, for one party
+    `party_tally` (both one row per status and deadline day, whatever the number of actions); for
+    several parties it counts their links (`_link_count`: index entries only), since an action two
+    of them share is counted once.
+    """
+    if not statuses:
+        return 0
+    if party_keys is not None and len(party_keys) > 1:
+        flt = ActionFilter(statuses=tuple(statuses), party_keys=party_keys)
+        stmt = _link_count(flt, list(statuses), None if before is None else ActionParty.deadline < before)
+        return int(session.scalar(stmt) or 0)
+    if party_keys is not None:
+        table, n, status, day = PartyTally, PartyTally.n, PartyTally.status, PartyTally.day
+        where = [PartyTally.party_id == select(Party.id).where(Party.key == party_keys[0]).scalar_subquery()]
+    else:
+        table, n, status, day = ActionTally, ActionTally.n, ActionTally.status, ActionTally.day
+        where = []
+    stmt = select(func.sum(n)).select_from(table).where(*where, status.in_(list(statuses)))
+    if before is not None:
+        stmt = stmt.where(day < before, day != NO_DEADLINE)
+    return int(session.scalar(stmt) or 0)
+
+
+def party_tally_counts(session: Session, statuses: Sequence[str], before: date) -> dict[str, tuple[int, int]]:
+    """Per party key: how many of its actions have one of `statuses`, and how many of those have a
+    deadline before `before`. One statement over `party_tally` (0010): its cost follows the number of
+    parties and deadline days, not of actions. Parties with none are left out."""
+    in_range = and_(PartyTally.day < before, PartyTally.day != NO_DEADLINE)
+    stmt = (
+        select(Party.key, func.sum(PartyTally.n), func.sum(PartyTally.n).filter(in_range))
+        .select_from(PartyTally)
+        .join(Party, Party.id == PartyTally.party_id)
+        .where(PartyTally.status.in_(list(statuses)))
+        .group_by(Party.key)
+    )
+    return {key: (int(n or 0), int(m or 0)) for key, n, m in session.execute(stmt) if n}
 
 
 def list_actions(session: Session, flt: ActionFilter, *, offset: int = 0, limit: int | None = None) -> list[Action]:
