@@ -25,7 +25,7 @@ from bot.app import App
 from bot.config import Settings
 from handlers.core.context import Actor
 from storage.db import current_revision, head_revision, make_engine
-from storage.models import Action, ActionEvent, ActionParty, ActionTally
+from storage.models import Action, ActionEvent, ActionParty, ActionTally, PartyTally
 from tests.conftest import NOW, ROOT
 
 
@@ -37,15 +37,17 @@ def cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
 
 def complete(url: str) -> tuple[int, bool]:
     """(actions, whether every action has its parties and its 'created' event, and the lists'
-    tally counts each action once)."""
+    tallies count each action once, and each party's link once)."""
     engine = create_engine(url)
     with engine.connect() as conn:
         n = conn.execute(select(func.count()).select_from(Action)).scalar() or 0
         with_parties = conn.execute(select(func.count(func.distinct(ActionParty.action_id)))).scalar()
         created = conn.execute(select(func.count()).select_from(ActionEvent).where(ActionEvent.kind == "created")).scalar()
         tallied = conn.execute(select(func.sum(ActionTally.n))).scalar() or 0
+        links = conn.execute(select(func.count()).select_from(ActionParty)).scalar() or 0
+        party_tallied = conn.execute(select(func.sum(PartyTally.n))).scalar() or 0
     engine.dispose()
-    return n, with_parties == n == created == tallied
+    return n, with_parties == n == created == tallied and links == party_tallied
 
 
 def test_sqlite_backup_while_the_bot_writes_is_consistent(tmp_path: Path, sqlite_url: str) -> None:
