@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, select, update
 
 from handlers.actions.buckets import week_end
 from storage import queries
 from storage.db import transaction
-from storage.models import NO_DEADLINE, Action, ActionParty, ActionTally, Party
+from storage.models import NO_DEADLINE, Action, ActionParty, ActionTally
+from tests.support import tally_script
 from tests.support.list_groups import count_groups
 
 TODAY = date(2026, 11, 23)
@@ -61,48 +62,17 @@ def assert_counts_match(app) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_tally_and_the_links_follow_every_change(bot) -> None:  # type: ignore[no-untyped-def]
-    ids = []
-    for text_ in ("/oppfølging ny AU: Skrive brev innen 20. november",
-                  "/oppfølging ny AU og KDD: Felles notat innen 26. november",
-                  "/oppfølging ny Vestland: Rapport innen 15. januar 2027",
-                  "/oppfølging ny KDD: Avklare rammer"):
-        reply = bot.say(text_)
-        assert not reply.error, bot.text(reply)
-        ids.append(reply.data["action"]["id"])
-    assert_in_step(bot.app)
-    assert_counts_match(bot.app)
-
-    for command in (f"/oppfølging påbegynt {ids[0]}", f"/oppfølging ferdig {ids[1]}",
-                    f"/oppfølging frist {ids[2]} 24. november", f"/oppfølging frist {ids[3]} 1. desember",
-                    f"/oppfølging ansvar {ids[0]} Vestland", f"/oppfølging avbryt {ids[2]}",
-                    f"/oppfølging gjenåpne {ids[1]}"):
-        reply = bot.say(command)
-        assert not reply.error, (command, bot.text(reply))
-        assert_in_step(bot.app)
+    tally_script.play(bot, check=lambda: assert_in_step(bot.app), after_new=lambda: assert_counts_match(bot.app))
     assert_counts_match(bot.app)
 
 
 def test_bulk_and_hand_typed_writes_are_followed(app) -> None:  # type: ignore[no-untyped-def]
-    now = datetime(2026, 11, 1)
     with transaction(app.sessions) as session:
-        parties = {key: pid for key, pid in session.execute(select(Party.key, Party.id))}
-        start = (session.scalar(select(func.max(Action.id))) or 0) + 1
-        rows = [{"id": start + i, "text": f"Sak {i}", "status": ALL[i % 4],
-                 "deadline": None if i % 5 == 0 else date(2026, 11, 1 + i % 28), "deadline_text": "",
-                 "source": "import", "created_at": now, "updated_at": now} for i in range(60)]
-        session.execute(insert(Action), rows)
-        session.execute(insert(ActionParty), [
-            {"action_id": start + i, "party_id": parties[("au", "kdd", "vestland")[i % 3]], "position": 0}
-            for i in range(60)])
-        session.execute(insert(ActionParty), [
-            {"action_id": start + i, "party_id": parties["kdd"], "position": 1} for i in range(0, 60, 3)])
+        start, _ = tally_script.bulk_load(session)
     assert_in_step(app)
     assert_counts_match(app)
     with transaction(app.sessions) as session:
-        session.execute(update(Action).where(Action.id < start + 20).values(status="done"))
-        session.execute(update(Action).where(Action.id >= start + 40).values(deadline=None))
-        session.execute(text("UPDATE actions SET deadline = :d WHERE id % 7 = 0"), {"d": date(2026, 11, 25)})
-        session.execute(update(Action).where(Action.id == start + 30).values(text="Bare teksten"))
+        tally_script.hand_typed_changes(session, start)
     assert_in_step(app)
     assert_counts_match(app)
 

@@ -16,6 +16,7 @@ from storage.db import transaction
 from storage.models import NO_DEADLINE, OPEN_STATUSES, Action, ActionEvent, ActionParty, Party, PartyTally
 from storage.registry import REGISTRY
 from tests.conftest import NOW
+from tests.support import tally_script
 from tests.test_meetings_commands import add_meeting
 
 TODAY = NOW.date()
@@ -79,51 +80,21 @@ def assert_page_numbers_match(app, since: datetime | None = None) -> None:  # ty
 
 
 def test_the_party_tally_follows_chat_commands(bot) -> None:  # type: ignore[no-untyped-def]
-    ids = []
-    for line in ("/oppfølging ny AU: Skrive brev innen 20. november",
-                 "/oppfølging ny AU og KDD: Felles notat innen 26. november",
-                 "/oppfølging ny Vestland: Rapport innen 15. januar 2027",
-                 "/oppfølging ny KDD: Avklare rammer"):
-        reply = bot.say(line)
-        assert not reply.error, bot.text(reply)
-        ids.append(reply.data["action"]["id"])
-    assert_in_step(bot.app)
-    assert_page_numbers_match(bot.app)
-    for command in (f"/oppfølging påbegynt {ids[0]}", f"/oppfølging ferdig {ids[1]}",
-                    f"/oppfølging frist {ids[2]} 24. november", f"/oppfølging frist {ids[3]} 1. desember",
-                    f"/oppfølging ansvar {ids[0]} Vestland", f"/oppfølging ansvar {ids[3]} AU og KDD",
-                    f"/oppfølging avbryt {ids[2]}", f"/oppfølging gjenåpne {ids[1]}", f"/oppfølging ferdig {ids[3]}"):
-        reply = bot.say(command)
-        assert not reply.error, (command, bot.text(reply))
-        assert_in_step(bot.app)
+    tally_script.play(bot, check=lambda: assert_in_step(bot.app), after_new=lambda: assert_page_numbers_match(bot.app))
     assert_page_numbers_match(bot.app, since=NOW.replace(tzinfo=None) - timedelta(days=1))
     assert_page_numbers_match(bot.app)
 
 
 def test_bulk_and_hand_typed_writes_are_followed(app) -> None:  # type: ignore[no-untyped-def]
-    now = datetime(2026, 11, 1)
     with transaction(app.sessions) as session:
-        parties = {key: pid for key, pid in session.execute(select(Party.key, Party.id))}
-        start = (session.scalar(select(func.max(Action.id))) or 0) + 1
-        session.execute(insert(Action), [
-            {"id": start + i, "text": f"Sak {i}", "status": ALL[i % 4],
-             "deadline": None if i % 5 == 0 else date(2026, 11, 1 + i % 28), "deadline_text": "",
-             "source": "import", "created_at": now, "updated_at": now} for i in range(60)])
-        session.execute(insert(ActionParty), [
-            {"action_id": start + i, "party_id": parties[("au", "kdd", "vestland")[i % 3]], "position": 0}
-            for i in range(60)])
-        session.execute(insert(ActionParty), [
-            {"action_id": start + i, "party_id": parties["kdd"], "position": 1} for i in range(0, 60, 3)])
+        start, parties = tally_script.bulk_load(session)
         session.execute(insert(ActionEvent), [
             {"action_id": start + i, "at": datetime(2026, 11, 20), "source": "import", "kind": "status",
              "old_value": "open", "new_value": "done"} for i in range(2, 60, 4)])
     assert_in_step(app)
     assert_page_numbers_match(app, since=datetime(2026, 11, 10))
     with transaction(app.sessions) as session:
-        session.execute(update(Action).where(Action.id < start + 20).values(status="done"))
-        session.execute(update(Action).where(Action.id >= start + 40).values(deadline=None))
-        session.execute(text("UPDATE actions SET deadline = :d WHERE id % 7 = 0"), {"d": date(2026, 11, 25)})
-        session.execute(update(Action).where(Action.id == start + 30).values(text="Bare teksten"))
+        tally_script.hand_typed_changes(session, start)
         # Links changed by hand: one moved to another party, some removed, one added by plain SQL.
         session.execute(text("UPDATE action_parties SET party_id = :p WHERE action_id = :a AND position = 0"),
                         {"p": parties["ks"], "a": start + 4})
