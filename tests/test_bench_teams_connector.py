@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bench.procs import Process
-from bench.teams_http import clear_connector, connector_record, start_connector
+from bench.teams_http import clear_connector, connector_record, most_within, start_connector
 from bot.delivery import Destination
 from handlers.core.replies import Reply
 from tests.conftest import NOW
@@ -62,3 +62,10 @@ def test_the_bots_messages_are_recorded_in_order_and_cleared_on_request(sqlite_u
         assert harness.connector.calls == []  # the harness started no connector of its own
     finally:
         harness.close()
+
+
+def test_most_within_counts_a_window_as_the_rates_do() -> None:
+    # "At most 50 in any 1 s": a message exactly a second after another is in the next window.
+    assert most_within([0.0, 0.5, 1.0, 1.2], 1.0) == 3
+    assert most_within([2.0, 0.0, 0.999], 1.0) == 2  # any order
+    assert most_within([], 1.0) == 0
