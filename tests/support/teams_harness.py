@@ -195,12 +195,20 @@ class TeamsHarness:
     waits: list[float] = field(default_factory=list)
     # The bot's token from a fake Entra (tests.support.fake_entra) instead of StaticTokenProvider.
     entra: FakeEntra | None = None
+    # A Bot Connector already listening elsewhere (a benchmark runs its fake in a process of its own,
+    # so that its work is not counted as the bot's). Then none is started here and `connector` sees
+    # no calls: what was sent is that connector's to tell.
+    connector_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.anonymous:
             self.connector.expected_token = None  # a local emulator gets no bot token either
-        self._connector_server = Server(self.loop, self.connector.app())
-        self.connector.url = self._connector_server.url
+        self._connector_server: Server | None = None
+        if self.connector_url is not None:
+            self.connector.url = self.connector_url.rstrip("/")
+        else:
+            self._connector_server = Server(self.loop, self.connector.app())
+            self.connector.url = self._connector_server.url
         self._idp_server = Server(self.loop, self.idp.app())
         self.idp.url = self._idp_server.url
         self.bot: Server | None = None
@@ -260,7 +268,8 @@ class TeamsHarness:
 
     def close(self) -> None:
         self.stop()
-        self._connector_server.stop()
+        if self._connector_server is not None:
+            self._connector_server.stop()
         self._idp_server.stop()
         self.loop.close()
 
