@@ -7,10 +7,11 @@ The real Bot Connector is another service on other machines. Run inside the benc
 fake's work (parsing each message, recording it, answering) shared the interpreter with the bot and
 its database threads, and was measured as the bot's. Here it is as strict as in the tests
 (tests/support/fake_teams.py: a call without the bot's token is refused with 401; the documented
-answers), and notes when each message it accepted arrived and in which conversation. The benchmark
+answers) and keeps Microsoft's rate limits (a message past them is answered 429), and notes when each message it accepted arrived and in which conversation. The benchmark
 reads that record over HTTP:
 
-    GET  /_bench/record   {"messages": [{"at": seconds, "conversation": id}, ...]} in arrival order
+    GET  /_bench/record   {"messages": [{"at": seconds, "conversation": id}, ...] in arrival order,
+                           "limited": messages answered 429 (a documented rate limit reached)}
     POST /_bench/clear    forget what was received so far (the set-up's welcome messages)
 
 `at` is `time.perf_counter()` in this process: only differences between its values mean anything.
@@ -33,9 +34,11 @@ TOKEN_ENV = "BENCH_CONNECTOR_TOKEN"
 class StampedConnector(FakeBotConnector):
     """The fake Bot Connector, noting when each message to a conversation was accepted."""
 
-    def __init__(self, expected_token: str | None = None) -> None:
-        # The tests check the cards; a benchmark does not time a schema check.
-        super().__init__(expected_token, check_cards=False)
+    def __init__(self, expected_token: str | None = None, *, rate_limits: bool = False) -> None:
+        # The tests check the cards; a benchmark does not time a schema check. With `rate_limits`
+        # Microsoft's limits are kept, counted on arrival: a message past them is answered 429 (the
+        # paced delivery; `/api/messages` replies to one conversation faster than a person would).
+        super().__init__(expected_token, check_cards=False, rate_limits=rate_limits)
         self.accepted: list[tuple[float, str]] = []  # (arrival, conversation id) of every message let through
         self.replied: dict[str, float] = {}  # incoming activity id -> when its (first) reply arrived
 
@@ -51,6 +54,7 @@ class StampedConnector(FakeBotConnector):
 
     def clear(self) -> None:
         super().clear()
+        self.limited = 0
         self.accepted.clear()
         self.replied.clear()
 
@@ -62,7 +66,7 @@ class StampedConnector(FakeBotConnector):
 
     async def _record_json(self, _request: web.Request) -> web.Response:
         messages: list[dict[str, Any]] = [{"at": at, "conversation": c} for at, c in self.accepted]
-        return web.json_response({"messages": messages})
+        return web.json_response({"messages": messages, "limited": self.limited})
 
     async def _clear(self, _request: web.Request) -> web.Response:
         self.clear()
@@ -75,7 +79,7 @@ def main() -> None:
     if not token:
         # Without a token every call would be let through: the fake would be less strict than in the tests.
         sys.exit(f"{TOKEN_ENV} is not set")
-    connector = StampedConnector(token)
+    connector = StampedConnector(token, rate_limits=True)
     connector.url = f"http://127.0.0.1:{port}"
     web.run_app(connector.app(), host="127.0.0.1", port=port, print=lambda *_: None)
 

@@ -378,12 +378,11 @@ class ReminderRunner:
         destination = delivery.Destination(target.platform, target.address, target.kind)
         tried = 0
         while True:
-            await self.pacer.wait(target.platform, target.address)
             try:
-                if deliverer is None:
-                    raise delivery.DeliveryError(f"no deliverer for {target.platform} in this process")
                 # In this task (no wait_for task): the deliverer's further messages see the pacing context.
-                with self.pacer.messages_to(target.platform, target.address):
+                async with self.pacer.turn(target.platform, target.address):
+                    if deliverer is None:
+                        raise delivery.DeliveryError(f"no deliverer for {target.platform} in this process")
                     async with asyncio.timeout(self.send_timeout):
                         message_id = await deliverer.send(destination, prepared.reply)
             except delivery.DeliveryError as exc:

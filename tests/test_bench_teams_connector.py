@@ -15,7 +15,7 @@ from bench.teams_http import clear_connector, connector_record, most_within, sta
 from bot.delivery import Destination
 from handlers.core.replies import Reply
 from tests.conftest import NOW
-from tests.support.teams_harness import CHANNEL, TeamsHarness, installed
+from tests.support.teams_harness import BOT_TOKEN, CHANNEL, TeamsHarness, installed
 
 
 @pytest.fixture(name="connector")
@@ -42,7 +42,7 @@ def post_message(connector: Process, conversation: str, token: str | None) -> in
 def test_a_message_without_the_bots_token_is_refused_and_not_recorded(connector: Process) -> None:
     assert post_message(connector, "19:a@thread.tacv2", None) == 401
     assert post_message(connector, "19:a@thread.tacv2", "someone-elses-token") == 401
-    assert connector_record(connector) == []
+    assert connector_record(connector) == ([], 0)
 
 
 def test_the_bots_messages_are_recorded_in_order_and_cleared_on_request(sqlite_url: str, connector: Process) -> None:
@@ -51,17 +51,27 @@ def test_the_bots_messages_are_recorded_in_order_and_cleared_on_request(sqlite_u
         assert harness.service_url == connector.url + "/"
         harness.post(installed(harness, conversation=CHANNEL, kind="channel"))  # the welcome goes out
         clear_connector(connector)
-        assert connector_record(connector) == []
+        assert connector_record(connector) == ([], 0)
 
         harness.deliver(Destination("teams", CHANNEL), Reply(title="Påminnelse", lines=["Punkt 1 har frist i dag."]))
         harness.deliver(Destination("teams", CHANNEL), Reply(title="Påminnelse", lines=["Punkt 2 har frist i dag."]))
 
-        record = connector_record(connector)
+        record, limited = connector_record(connector)
+        assert limited == 0
         assert [conversation for _, conversation in record] == [CHANNEL, CHANNEL]
         assert record[0][0] <= record[1][0]
         assert harness.connector.calls == []  # the harness started no connector of its own
     finally:
         harness.close()
+
+
+def test_it_keeps_the_documented_rate_limits(connector: Process) -> None:
+    # Eight messages to one conversation at once: the eighth is past "7 in 1 s" (the run takes far
+    # less than the window; a slow machine could only let more of them through, never fewer).
+    statuses = [post_message(connector, "19:b@thread.tacv2", BOT_TOKEN) for _ in range(8)]
+    assert statuses[:7] == [200] * 7
+    record, limited = connector_record(connector)
+    assert (statuses[7], limited, len(record)) in ((429, 1, 7), (200, 0, 8))
 
 
 def test_most_within_counts_a_window_as_the_rates_do() -> None:

@@ -4,6 +4,7 @@ and 20 conversations side by side at the bot's rate. Nothing sleeps; times are t
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -16,7 +17,7 @@ from handlers.reminders.pacing import RATES, Pacer, Window, next_message
 from handlers.reminders.payload import reply_to_json
 from handlers.reminders.routing import Destination
 from storage.db import transaction
-from tests.support.fake_clock import FakeClock
+from tests.support.fake_clock import FakeClock, SharedClock
 
 TEAMS = RATES["teams"]
 SLACK = RATES["slack"]
@@ -92,16 +93,56 @@ def test_a_reply_in_several_messages_is_paced_message_by_message() -> None:
     sent: list[float] = []
 
     async def send_three_parts() -> None:
-        await pacer.wait("slack", "CAU")
-        with pacer.messages_to("slack", "CAU"):
+        async with pacer.turn("slack", "CAU"):
             for n in range(3):
                 if n:
                     await next_message()
                 sent.append(clock.now)
+                await clock.sleep(0.25)  # Slack answers a quarter of a second later
         await next_message()  # outside a paced send: nothing to wait for
 
     asyncio.run(send_three_parts())
-    assert sent == [0.0, 1.0, 2.0]
+    # Each part is counted from its answer: the next goes a second after that.
+    assert sent == [0.0, 1.25, 2.5]
+
+
+def _arrivals(count_from_answer: bool) -> tuple[list[float], dict[str, list[float]]]:
+    """20 conversations, 9 messages each, sent side by side; each send takes 0–300 ms, and the
+    platform sees the message arrive somewhere within that time (a seeded draw, the same for both
+    ways of counting)."""
+    clock = SharedClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep)
+    draw = random.Random(19)
+    timings = {f"19:c{n}": [(draw.uniform(0, 0.3), draw.random()) for _ in range(9)] for n in range(20)}
+    seen: dict[str, list[float]] = defaultdict(list)
+
+    async def conversation(address: str) -> None:
+        for took, share in timings[address]:
+            if count_from_answer:
+                async with pacer.turn("teams", address):
+                    seen[address].append(clock.now + took * share)
+                    await clock.sleep(took)
+            else:  # counted only when the message leaves
+                await pacer.wait("teams", address)
+                seen[address].append(clock.now + took * share)
+                await clock.sleep(took)
+
+    async def main() -> None:
+        await asyncio.gather(*(conversation(address) for address in timings))
+
+    clock.run(main())
+    return sorted(t for times in seen.values() for t in times), seen
+
+
+def test_the_rates_hold_where_the_platform_counts_the_messages() -> None:
+    arrivals, per_conversation = _arrivals(count_from_answer=True)
+    assert len(arrivals) == 180
+    assert broken_windows(arrivals, TEAMS.per_bot) == []
+    for times in per_conversation.values():
+        assert broken_windows(times, TEAMS.per_destination) == []
+    # Counted only when they leave, the same sends reach the platform faster than its rate allows.
+    departures_only, _ = _arrivals(count_from_answer=False)
+    assert broken_windows(departures_only, TEAMS.per_bot) != []
 
 
 class TimedRecorder:

@@ -167,6 +167,21 @@ def test_throttling_honours_retry_after(teams: TeamsHarness) -> None:
     assert teams.waits == [3.0]
 
 
+def test_a_message_past_the_documented_rate_waits_and_goes(teams: TeamsHarness) -> None:
+    """The fake keeps Microsoft's limits (7 in 1 s per conversation) on its own clock, which here moves
+    only with the deliverer's waits: seven messages at once go, the eighth is refused with 429 and
+    sent after its Retry-After."""
+    channel_ready(teams)
+    teams.connector.clear()
+    teams.connector.rate_limits = True
+    teams.connector.clock = lambda: sum(teams.waits)
+    for _ in range(8):
+        teams.deliver(Destination("teams", CHANNEL), REMINDER)
+    assert [c.status for c in teams.connector.calls] == [200] * 7 + [429, 200]
+    assert teams.connector.limited == 1 and teams.waits == [1.0]
+    assert len(teams.connector.delivered) == 8
+
+
 def test_a_long_throttle_is_handed_back_to_the_caller(teams: TeamsHarness) -> None:
     channel_ready(teams)
     teams.connector.fail_next(1, status=429, retry_after="120")

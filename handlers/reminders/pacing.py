@@ -6,7 +6,10 @@ a Teams conversation) has its own windows, and all destinations of one platform 
 
 Before each message the pacer waits until one more message to that destination keeps every window
 of the destination and of the bot, then records the moment (the actual one: a waiter that woke late
-is counted when it goes, so a late burst can never break a window). It also remembers a
+is counted when it goes, so a late burst can never break a window). The runner's sends go through
+`turn`, which counts a message at every moment from when it leaves until the platform answers: the
+platform counts it on arrival, which can be any of those moments, so the windows hold as the
+platform sees them. It also remembers a
 platform's `Retry-After`: the destination waits at least that long, and when two destinations of one
 platform are told to wait at the same time, the platform is limiting the app as a whole and every
 destination of that platform waits. Clock and sleep are injected, so tests run on a fake clock; the
@@ -14,8 +17,8 @@ runner moves the pacer's clock up to each tick's time (`catch_up`), so a Retry-A
 the same time line as the ticks that retry, in a simulation as in the service.
 
 A reply that becomes several messages (a long Teams card set, Slack messages over 50 blocks) is
-paced per message: the runner waits for the first, and the deliverer calls `next_message()` before
-each further one (a no-op outside a paced send).
+paced per message: the runner takes the first's `turn`, and the deliverer calls `next_message()`
+before each further one (a no-op outside a paced send).
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from __future__ import annotations
 import asyncio
 import time
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -70,32 +73,45 @@ class _Lane:
 
     sent: list[float] = field(default_factory=list)
     hold: float = float("-inf")  # nothing before this (a Retry-After)
+    under_way: int = 0  # taken by `turn`, not answered yet
 
 
-def _fits(sent: list[float], at: float, windows: tuple[Window, ...]) -> bool:
-    """Would one more send at `at` keep every window? (Any order of reservations: `sent` is sorted.)"""
+def _fits(sent: list[float], at: float, windows: tuple[Window, ...], under_way: int = 0) -> bool:
+    """Would one more send at `at` keep every window? (Any order of reservations: `sent` is sorted.)
+
+    `under_way` messages have left but not been answered: the platform may count any of them at any
+    moment until then, so each is counted at `at` too.
+    """
     for window in windows:
         low, high = bisect_right(sent, at - window.seconds), bisect_left(sent, at + window.seconds)
-        if high - low < window.count:
+        if high - low + under_way < window.count:
             continue  # fewer than `count` sends near `at` at all
         near = sent[low:high]
         position = bisect_right(near, at)
-        merged = [*near[:position], at, *near[position:]]
-        for i in range(max(0, position - window.count), min(position, len(merged) - window.count - 1) + 1):
+        merged = [*near[:position], *[at] * (under_way + 1), *near[position:]]
+        last = min(position + under_way, len(merged) - window.count - 1)
+        for i in range(max(0, position - window.count), last + 1):
             if merged[i + window.count] - merged[i] < window.seconds:
                 return False
     return True
 
 
-def _earliest(sent: list[float], start: float, windows: tuple[Window, ...]) -> float:
-    """The first moment at or after `start` where one more send fits; it is `start` or the end of a window."""
-    if _fits(sent, start, windows):
+def _earliest(sent: list[float], start: float, windows: tuple[Window, ...], under_way: int = 0) -> float:
+    """The first moment at or after `start` where one more send fits; it is `start` or the end of a
+    window. The caller has made sure that `under_way` alone leaves room in every window."""
+    if _fits(sent, start, windows, under_way):
         return start
     candidates = sorted({s + w.seconds for w in windows for s in sent if s + w.seconds > start})
     for at in candidates:
-        if _fits(sent, at, windows):
+        if _fits(sent, at, windows, under_way):
             return at
     return max(sent, default=start) + max(w.seconds for w in windows)
+
+
+# How often to look again while messages under way fill a window on their own (no time frees a
+# slot then, only an answer). The runner sends to at most 20 destinations at once, fewer than any
+# bot-wide window holds, and one message at a time per destination, so this is a safeguard.
+BUSY_POLL = 0.05
 
 
 class Pacer:
@@ -140,25 +156,47 @@ class Pacer:
         self._forget(destination, rates.per_destination)
         self._forget(bot, rates.per_bot)
         at = start
+        if any(lane.under_way >= w.count for lane, windows in ((destination, rates.per_destination),
+                                                               (bot, rates.per_bot)) for w in windows):
+            return start + BUSY_POLL
         while True:  # each lane's earliest is monotone in `at`: alternate until both agree
-            at = _earliest(destination.sent, at, rates.per_destination)
-            later = _earliest(bot.sent, at, rates.per_bot)
+            at = _earliest(destination.sent, at, rates.per_destination, destination.under_way)
+            later = _earliest(bot.sent, at, rates.per_bot, bot.under_way)
             if later == at:
                 return at
             at = later
 
     async def wait(self, platform: str, address: str) -> float:
-        """Sleep until one more message to `address` fits, and count it as sent now; returns that time."""
-        while True:
-            delay = self.earliest(platform, address) - self.clock()
-            if delay <= 0:
-                break
-            await self.sleep(delay)  # others may have gone meanwhile: look again on waking
-        at = self.clock()
+        """Sleep until one more message to `address` fits, and count it as sent now; returns that time.
+        (For a sender that does not say when the platform answered; `turn` is for one that does.)"""
+        at = await self._until_it_fits(platform, address)
         if platform in self.rates:
             insort(self._lane(platform, address).sent, at)
             insort(self._lane(platform, BOT).sent, at)
         return at
+
+    async def _until_it_fits(self, platform: str, address: str) -> float:
+        while True:
+            delay = self.earliest(platform, address) - self.clock()
+            if delay <= 0:
+                return self.clock()
+            await self.sleep(delay)  # others may have gone meanwhile: look again on waking
+
+    async def _take(self, platform: str, address: str) -> None:
+        await self._until_it_fits(platform, address)
+        if platform in self.rates:
+            self._lane(platform, address).under_way += 1
+            self._lane(platform, BOT).under_way += 1
+
+    def _answered(self, platform: str, address: str) -> None:
+        """A message taken by `_take` has its answer: it counts from now on."""
+        if platform not in self.rates:
+            return
+        now = self.clock()
+        for key in (address, BOT):
+            lane = self._lane(platform, key)
+            lane.under_way -= 1
+            insort(lane.sent, now)
 
     def hold(self, platform: str, address: str, seconds: float, *, bot_wide: bool = False) -> float:
         """The platform said Retry-After `seconds` for `address`: nothing goes there before then.
@@ -178,17 +216,33 @@ class Pacer:
             bot.hold = max(bot.hold, max(active.values()))
         return until
 
-    @contextmanager
-    def messages_to(self, platform: str, address: str) -> Iterator[None]:
-        """Within this block, `next_message()` paces further messages of one send to `address`."""
-        token = _NEXT.set(lambda: self.wait(platform, address))
+    @asynccontextmanager
+    async def turn(self, platform: str, address: str) -> AsyncIterator[None]:
+        """Waits for one message's turn and counts it as under way; on leaving the block (the
+        platform has answered, or the send failed) it counts as sent at that moment.
+
+        The platform counts a message when it arrives, at some moment between the two, and a send
+        takes longer while many are under way. Counted at every moment in between, a message can
+        never meet a later one inside a window on the platform's side: the rates hold where they
+        are counted, not only where the messages leave. Within the block, `next_message()` paces
+        each further message of the same send the same way. Run the send in this task: the pacing
+        context is the task's.
+        """
+        await self._take(platform, address)
+
+        async def next_one() -> None:
+            self._answered(platform, address)
+            await self._take(platform, address)
+
+        token = _NEXT.set(next_one)
         try:
             yield
         finally:
             _NEXT.reset(token)
+            self._answered(platform, address)
 
 
-_NEXT: ContextVar[Callable[[], Awaitable[float]] | None] = ContextVar("oppfolging_pacing_next", default=None)
+_NEXT: ContextVar[Callable[[], Awaitable[object]] | None] = ContextVar("oppfolging_pacing_next", default=None)
 
 
 async def next_message() -> None:

@@ -10,6 +10,7 @@ Nothing here ever waits on the wall clock.
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
@@ -63,3 +64,46 @@ class _InPlace(ThreadPoolExecutor):
         except BaseException as exc:
             done.set_exception(exc)
         return done
+
+
+class SharedClock:
+    """One time line for every task, as the real clock is: `sleep(d)` wakes when the clock reaches
+    now + d, and `run` moves the clock to the next wake-up only once every task is waiting.
+
+    `FakeClock` gives each task its own time, which keeps a lane's sends independent of the others'
+    timing; this one is for what depends on the order of events across tasks (a message still under
+    way while another leaves). Nothing waits on the wall clock.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self._wakeups: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._count = 0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        wakeup: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._count += 1
+        heapq.heappush(self._wakeups, (self.now + max(0.0, seconds), self._count, wakeup))
+        await wakeup
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        async def main() -> T:
+            task = asyncio.ensure_future(coroutine)
+            while True:
+                for _ in range(_SETTLE):  # every task that can run reaches its next sleep
+                    await asyncio.sleep(0)
+                if task.done() or not self._wakeups:
+                    return await task
+                when, _, wakeup = heapq.heappop(self._wakeups)
+                self.now = max(self.now, when)
+                wakeup.set_result(None)
+
+        return asyncio.run(main())
+
+
+# Passes of the event loop between two wake-ups: far more than the steps from one sleep to the next
+# of any task these tests run (no I/O, no threads).
+_SETTLE = 50

@@ -10,13 +10,20 @@ tests/fixtures/teams/connector_errors.json, which names its page): a person mark
 and their known chat answers 403 BotNotInConversationRoster, until the app is installed for them
 again (`install_app`, which the fake Graph calls); a conversation marked `gone` answers 404
 ConversationNotFound. The 1:1 chat with a person keeps its id, as in Teams.
+
+With `rate_limits=True` it also keeps Microsoft's documented limits for bots, counted when a message
+arrives (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/rate-limit: per bot
+per conversation 7 in 1 s, 8 in 2 s, 60 in 30 s, 1800 in an hour; 50 a second per app): a message
+past any of them is answered 429 with `Retry-After`, as Teams does, and is not delivered.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -56,9 +63,20 @@ class Call:
                 if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
 
 
+# The documented limits, (count, seconds): this file's own reading of the page named above, kept
+# apart from the bot's table (handlers/reminders/pacing.py) so that a mistake there shows here.
+PER_CONVERSATION = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+PER_BOT = ((50, 1.0),)
+
+
 class FakeBotConnector:
-    def __init__(self, expected_token: str | None = None, *, check_cards: bool = True) -> None:
+    def __init__(self, expected_token: str | None = None, *, check_cards: bool = True, rate_limits: bool = False,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.expected_token = expected_token
+        self.rate_limits = rate_limits
+        self.clock = clock
+        self._arrived: dict[str, deque[float]] = {}  # conversation (or "" for the bot) -> arrivals let through
+        self.limited = 0  # messages answered 429 because a documented limit was reached
         # Tests check every card against the Adaptive Card schema; a benchmark turns that off, since
         # the check (tens of milliseconds a card) runs in the benchmark's own event loop and would
         # be measured as the bot's time.
@@ -169,6 +187,26 @@ class FakeBotConnector:
         data, status = self.files[key]
         return web.Response(body=data, status=status, content_type="application/octet-stream")
 
+    def _over_the_limit(self, call: Call, at: float) -> web.Response | None:
+        """429 if one more message now would break a documented window; else count it."""
+        if not self.rate_limits:
+            return None
+        conversation = self._arrived.setdefault(str(call.conversation_id), deque())
+        bot = self._arrived.setdefault("", deque())
+        for arrivals, windows in ((conversation, PER_CONVERSATION), (bot, PER_BOT)):
+            while arrivals and arrivals[0] <= at - max(seconds for _, seconds in windows):
+                arrivals.popleft()
+            for count, seconds in windows:
+                if sum(1 for t in arrivals if t > at - seconds) >= count:
+                    self.limited += 1
+                    call.status = 429
+                    return web.json_response(
+                        {"error": {"code": "TooManyRequests", "message": "Too many requests."}}, status=429,
+                        headers={"Retry-After": "1"})
+        conversation.append(at)
+        bot.append(at)
+        return None
+
     def _refused_by_docs(self, call: Call) -> web.Response | None:
         """The documented refusals; recorded as the status they answer."""
         refusal = None
@@ -185,8 +223,9 @@ class FakeBotConnector:
         return refusal
 
     async def _send(self, request: web.Request) -> web.Response:
+        arrived = self.clock()
         call, refusal = await self._record(request)
-        refusal = refusal or self._refused_by_docs(call)
+        refusal = refusal or self._refused_by_docs(call) or self._over_the_limit(call, arrived)
         if refusal:
             return refusal
         call.answer_id = f"msg-{next(self._ids)}"
