@@ -182,6 +182,17 @@ def test_a_message_past_the_documented_rate_waits_and_goes(teams: TeamsHarness) 
     assert len(teams.connector.delivered) == 8
 
 
+def test_messages_share_kept_open_connections(teams: TeamsHarness) -> None:
+    """The SDK makes a client per turn; the clients share one pool of connections, so messages sent
+    one after another go over the same TCP (and, against Teams, TLS) connection."""
+    channel_ready(teams)
+    teams.connector.clear()
+    for _ in range(4):
+        teams.deliver(Destination("teams", CHANNEL), REMINDER)
+    assert len(teams.connector.delivered) == 4
+    assert len({call.connection for call in teams.connector.delivered}) == 1
+
+
 def test_a_long_throttle_is_handed_back_to_the_caller(teams: TeamsHarness) -> None:
     channel_ready(teams)
     teams.connector.fail_next(1, status=429, retry_after="120")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ from handlers.reminders import pacing
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# Connections kept open to the Bot Connector at most (aiohttp's default): the reminder runner sends
+# to at most 20 conversations at once, and answers to users come on top.
+POOL_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -105,10 +109,11 @@ def retry_middleware(policy: RetryPolicy) -> Callable[[ClientRequest, ClientHand
     return middleware
 
 
-def connector_session(service_url: str, policy: RetryPolicy) -> ClientSession:
+def connector_session(service_url: str, policy: RetryPolicy, pool: aiohttp.BaseConnector | None = None) -> ClientSession:
+    """A session for one connector client; with `pool`, its connections are the pool's and outlive it."""
     base = service_url if service_url.endswith("/") else service_url + "/"
     return ClientSession(base_url=base, middlewares=(retry_middleware(policy),),
-                         timeout=ClientTimeout(total=policy.timeout))
+                         timeout=ClientTimeout(total=policy.timeout), connector=pool, connector_owner=pool is None)
 
 
 # Set in a turn's state when the bot has no token (see `bot.teams.tokens`): only the HTTP answer can reach the user.
@@ -176,6 +181,24 @@ class RetryingClientFactory(RestChannelServiceClientFactory):
     def __init__(self, connection_manager: Connections, policy: RetryPolicy) -> None:
         super().__init__(connection_manager)
         self._policy = policy
+        # The SDK makes a connector client, with its own session, for every turn, proactive sends
+        # included; on a session of its own each message opened a new TCP and TLS connection to the
+        # Bot Connector. The sessions share one pool of connections per event loop instead.
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.TCPConnector] = (
+            weakref.WeakKeyDictionary())
+
+    def _pool(self) -> aiohttp.TCPConnector:
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None or pool.closed:
+            pool = self._pools[loop] = aiohttp.TCPConnector(limit=POOL_LIMIT)
+        return pool
+
+    async def close(self) -> None:
+        """Closes the pool of this event loop's connections (at the service's shutdown)."""
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()
 
     async def create_connector_client(
         self,
@@ -204,7 +227,8 @@ class RetryingClientFactory(RestChannelServiceClientFactory):
             return self._opened(TeamsConnectorClient(endpoint=service_url, token="",  # type: ignore[return-value]
                                                      session=tokenless_session(service_url, exc.reason)))
         return self._opened(TeamsConnectorClient(endpoint=service_url, token=token or "",  # type: ignore[return-value]
-                                                 session=connector_session(service_url, self._policy)))
+                                                 session=connector_session(service_url, self._policy,
+                                                                           self._pool())))
 
     async def create_user_token_client(self, context: TurnContext, claims_identity: ClaimsIdentity,
                                        use_anonymous: bool = False) -> UserTokenClientBase:

@@ -89,6 +89,11 @@ def setup(web_app: web.Application, app: App, *, options: TeamsOptions | None = 
         await service.settled()  # replies already promised by a 202 still go out
 
     web_app.on_shutdown.append(finish_turns)
+
+    async def close_connections(_web_app: web.Application) -> None:
+        await service.client_factory.close()
+
+    web_app.on_cleanup.append(close_connections)
     delivery.register("teams", TeamsDeliverer(service))
     if not options.anonymous:
         health.checks_of(web_app).add("teams", lambda: _auth_check(service))

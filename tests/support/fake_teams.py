@@ -56,6 +56,7 @@ class Call:
     authorization: str | None
     status: int  # what the fake answered
     answer_id: str | None = None  # the message id it gave back
+    connection: tuple[str, int] | None = None  # the client's address and port: one per TCP connection
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -157,8 +158,10 @@ class FakeBotConnector:
         if status >= 300:
             headers = {"Retry-After": retry_after} if retry_after is not None else {}
             refusal = web.json_response({"error": {"code": str(status)}}, status=status, headers=headers)
+        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
         call = Call(request.method, request.path, request.match_info.get("conversation_id"),
-                    request.match_info.get("activity_id"), body, auth, status)
+                    request.match_info.get("activity_id"), body, auth, status,
+                    connection=(str(peer[0]), int(peer[1])) if peer else None)
         if self.check_cards:
             adaptive_cards.check(f"{request.method} {request.path}", body)  # every card the bot sends
         self.calls.append(call)
