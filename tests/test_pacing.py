@@ -4,6 +4,7 @@ and 20 conversations side by side at the bot's rate. Nothing sleeps; times are t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -104,6 +105,34 @@ def test_a_reply_in_several_messages_is_paced_message_by_message() -> None:
     asyncio.run(send_three_parts())
     # Each part is counted from its answer: the next goes a second after that.
     assert sent == [0.0, 1.25, 2.5]
+
+
+def test_a_send_cancelled_while_waiting_leaves_nothing_under_way() -> None:
+    """A send stopped (its timeout, a shutdown) while a further part waits for its turn: the part
+    before it counts as answered, and nothing stays under way to block the lane for good."""
+    forever = asyncio.Event()
+
+    async def never(_seconds: float) -> None:
+        await forever.wait()
+
+    pacer = Pacer(clock=lambda: 0.0, sleep=never)
+
+    async def two_parts() -> None:
+        async with pacer.turn("slack", "CAU"):
+            await next_message()  # one per second per channel: waits
+
+    async def main() -> None:
+        task = asyncio.create_task(two_parts())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    # The first part counts from its answer (0.0), so the next may go a second later; a part still
+    # counted as under way would leave the lane waiting for an answer that never comes.
+    assert pacer.earliest("slack", "CAU") == 1.0
 
 
 def _arrivals(count_from_answer: bool) -> tuple[list[float], dict[str, list[float]]]:

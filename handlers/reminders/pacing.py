@@ -229,17 +229,22 @@ class Pacer:
         context is the task's.
         """
         await self._take(platform, address)
+        taken = True  # a message is under way (not while `next_one` waits for the next one's turn)
 
         async def next_one() -> None:
+            nonlocal taken
             self._answered(platform, address)
+            taken = False
             await self._take(platform, address)
+            taken = True
 
         token = _NEXT.set(next_one)
         try:
             yield
         finally:
             _NEXT.reset(token)
-            self._answered(platform, address)
+            if taken:
+                self._answered(platform, address)
 
 
 _NEXT: ContextVar[Callable[[], Awaitable[object]] | None] = ContextVar("oppfolging_pacing_next", default=None)
