@@ -73,13 +73,19 @@ class StampedConnector(FakeBotConnector):
         return web.json_response({"cleared": True})
 
 
+def paced_delivery_connector(token: str) -> StampedConnector:
+    """The connector the paced-delivery benchmark sends to: the bot's token checked, Microsoft's
+    rate limits kept."""
+    return StampedConnector(token, rate_limits=True)
+
+
 def main() -> None:
     port = int(sys.argv[1])
     token = os.environ.get(TOKEN_ENV)
     if not token:
         # Without a token every call would be let through: the fake would be less strict than in the tests.
         sys.exit(f"{TOKEN_ENV} is not set")
-    connector = StampedConnector(token, rate_limits=True)
+    connector = paced_delivery_connector(token)
     connector.url = f"http://127.0.0.1:{port}"
     web.run_app(connector.app(), host="127.0.0.1", port=port, print=lambda *_: None)
 

@@ -12,8 +12,6 @@ from storage.db import is_up_to_date, session_factory, transaction, upgrade
 from storage.models import Party
 from storage.registry import REGISTRY, PartyInfo
 
-_FIELDS = ("name", "short", "kind", "valid_from", "valid_to", "aliases", "members")
-
 
 def _values(info: PartyInfo) -> dict[str, Any]:
     return {"name": info.name, "short": info.short or info.name, "kind": info.kind, "valid_from": info.valid_from,
@@ -28,7 +26,7 @@ def sync_registry(session: Session, now: datetime) -> int:
     if the command itself needs them — `hjelp` does not; configuring them is ~20 ms of it.
     """
     table = Party.__table__
-    existing = {row.key: row for row in session.execute(select(table.c.key, *(table.c[f] for f in _FIELDS)))}
+    existing = {row.key: row for row in session.execute(select(table))}
     changed = 0
     for info in REGISTRY:
         values = _values(info)

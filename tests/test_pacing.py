@@ -57,8 +57,14 @@ def test_the_documented_rates_are_the_data() -> None:
 
 
 def paced(pacer: Pacer, sends: Sequence[tuple[str, str]]) -> list[float]:
+    """The moment each send's turn came; each is answered at once."""
+
     async def run() -> list[float]:
-        return [await pacer.wait(platform, address) for platform, address in sends]
+        times = []
+        for platform, address in sends:
+            async with pacer.turn(platform, address):
+                times.append(pacer.clock())
+        return times
 
     return asyncio.run(run())
 
@@ -151,9 +157,9 @@ def _arrivals(count_from_answer: bool) -> tuple[list[float], dict[str, list[floa
                 async with pacer.turn("teams", address):
                     seen[address].append(clock.now + took * share)
                     await clock.sleep(took)
-            else:  # counted only when the message leaves
-                await pacer.wait("teams", address)
-                seen[address].append(clock.now + took * share)
+            else:  # counted only when the message leaves: the turn ends before the send
+                async with pacer.turn("teams", address):
+                    seen[address].append(clock.now + took * share)
                 await clock.sleep(took)
 
     async def main() -> None:

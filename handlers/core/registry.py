@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import importlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from handlers.core.catalog import t
@@ -28,12 +28,8 @@ _HANDLERS: dict[str, Handler] = {}
 
 
 @dataclass(frozen=True)
-class Command:
-    name: str
-    words: tuple[str, ...]
-    help_key: str | None  # catalogue key of the line in `hjelp`; None keeps it out of the help
-    module: str  # the feature module that supplies the handler
-    read_only: bool = False  # see `command_words.Entry.read_only`
+class Command(Entry):
+    """A row of the table, whose handler is imported the first time it is asked for."""
 
     @property
     def handler(self) -> Handler:
@@ -50,12 +46,11 @@ def index(table: Iterable[Entry]) -> dict[str, Command]:
     """Folded word → command; a word that names two commands is a mistake in the table."""
     commands: dict[str, Command] = {}
     for entry in table:
-        cmd = Command(name=entry.name, words=entry.words, help_key=entry.help_key, module=entry.module,
-                      read_only=entry.read_only)
-        for word in entry.words:
+        cmd = Command(**{f.name: getattr(entry, f.name) for f in fields(entry)})
+        for word in cmd.words:
             key = fold(word)
-            if key in commands and commands[key].name != entry.name:
-                raise RuntimeError(f"command word {word!r} names both {commands[key].name!r} and {entry.name!r}")
+            if key in commands and commands[key].name != cmd.name:
+                raise RuntimeError(f"command word {word!r} names both {commands[key].name!r} and {cmd.name!r}")
             commands[key] = cmd
     return commands
 

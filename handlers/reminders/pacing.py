@@ -166,15 +166,6 @@ class Pacer:
                 return at
             at = later
 
-    async def wait(self, platform: str, address: str) -> float:
-        """Sleep until one more message to `address` fits, and count it as sent now; returns that time.
-        (For a sender that does not say when the platform answered; `turn` is for one that does.)"""
-        at = await self._until_it_fits(platform, address)
-        if platform in self.rates:
-            insort(self._lane(platform, address).sent, at)
-            insort(self._lane(platform, BOT).sent, at)
-        return at
-
     async def _until_it_fits(self, platform: str, address: str) -> float:
         while True:
             delay = self.earliest(platform, address) - self.clock()
